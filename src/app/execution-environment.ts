@@ -1,0 +1,570 @@
+/**
+ * One ExecutionEnvironment: a sandboxed Runtime process, its own Runtime API server and the
+ * protocol state between them, with Lambda's lifecycle and log lines.
+ *
+ * States: `initializing → ready ⇄ invoking`, and from any of them `failed` (the Runtime died, timed
+ * out or failed init: the environment cannot serve again) or `destroyed` (terminal, resources gone).
+ * `init()` may run once; `invoke()` only when `ready`. Timing semantics:
+ * - Init Duration runs from the request to create the sandbox until the Runtime first calls `/next`.
+ * - An Invocation's timeout starts when it is handed to the Runtime API (the `/next` answer may
+ *   follow later if the Runtime is slow to poll); its Duration ends when the Runtime is back in
+ *   `/next`, as on Lambda (spec §2.3), or at the failure that ended it.
+ */
+import { randomUUID } from "node:crypto";
+import type { FunctionConfig } from "../config/function-config.js";
+import { INIT_TIMEOUT_MS } from "../config/defaults.js";
+import {
+  exitErrorDocument,
+  invalidResponseModeDocument,
+  outOfMemoryDocument,
+  responseTooLargeDocument,
+  timeoutErrorDocument,
+  type PlatformErrorDocument,
+} from "../errors/function-errors.js";
+import { IllegalStateError } from "../errors/sandbox-errors.js";
+import {
+  billedDurationMs,
+  endLine,
+  initReportLine,
+  initStartLine,
+  reportLine,
+  startLine,
+  taskTimedOutLine,
+} from "../protocol/log-lines.js";
+import {
+  lambdaEnvironment,
+  newLogStreamName,
+  type InitializationType,
+} from "../runtimes/lambda-environment.js";
+import type { RuntimeLaunch } from "../runtimes/resolve-runtime.js";
+import { RuntimeApiServer } from "../runtime-api/server.js";
+import {
+  RuntimeChannel,
+  type InitErrorReport,
+  type RuntimeAnswer,
+} from "../runtime-api/runtime-channel.js";
+import type {
+  Sandbox,
+  SandboxBackend,
+  SandboxExit,
+} from "../sandbox/sandbox.js";
+import { deferred, delay, type Deferred } from "../util/deferred.js";
+
+/** States of an {@link ExecutionEnvironment}. */
+export type EnvironmentState =
+  "initializing" | "ready" | "invoking" | "failed" | "destroyed";
+
+/** Where a log line came from: the function's own output, or Lambda's platform lines. */
+export type LogSource = "function" | "platform";
+
+/** Options of {@link ExecutionEnvironment.start}. */
+export interface ExecutionEnvironmentOptions {
+  readonly config: FunctionConfig;
+  readonly launch: RuntimeLaunch;
+  readonly taskRoot: string;
+  readonly runtimeDir: string;
+  readonly backend: SandboxBackend;
+  /** Receives every log line in order: function output and platform lines. */
+  readonly onLog: (line: string, source: LogSource) => void;
+  /** @default "on-demand" */
+  readonly initializationType?: InitializationType;
+  /**
+   * `init` for a normal init; `invoke` for the suppressed init Lambda runs inside an Invocation after
+   * a failed one (no INIT_START line; INIT_REPORT says `Phase: invoke`).
+   * @default "init"
+   */
+  readonly phase?: "init" | "invoke";
+  /**
+   * The init phase's time limit.
+   * @default 10000 (Lambda's on-demand limit)
+   */
+  readonly initTimeoutMs?: number;
+}
+
+/** How init ended. */
+export type InitOutcome =
+  | { readonly status: "success"; readonly durationMs: number }
+  | {
+      readonly status: "error";
+      readonly durationMs: number;
+      /** Peak memory of the failed init, in MB. */
+      readonly maxMemoryUsedMB: number;
+      readonly errorType: string;
+      /** The Runtime's `/init/error` document, when it sent one. */
+      readonly report: InitErrorReport | undefined;
+      /** How the Runtime process ended, when it ended before reporting. */
+      readonly exit: SandboxExit | undefined;
+    }
+  | {
+      readonly status: "timeout";
+      readonly durationMs: number;
+      readonly maxMemoryUsedMB: number;
+    };
+
+/** What the caller of one Invocation gets. */
+export interface InvokeRequest {
+  readonly payload: Buffer;
+  /** @default a new UUID */
+  readonly requestId?: string;
+  /** @default the unqualified function ARN */
+  readonly invokedFunctionArn?: string;
+  readonly clientContext?: string;
+  readonly cognitoIdentity?: string;
+  /** Added to the Duration and printed as `Init Duration` on this Invocation's REPORT line. */
+  readonly initDurationMs?: number;
+}
+
+/** The result of one Invocation. */
+export interface InvokeOutcome {
+  readonly requestId: string;
+  readonly body: Buffer;
+  readonly contentType: string;
+  /** True when the caller must see `X-Amz-Function-Error: Unhandled`. */
+  readonly functionError: boolean;
+  /** REPORT's new-style status, for platform-detected failures. */
+  readonly status: "success" | "error" | "timeout";
+  /** The error type (the Runtime's or the platform's), when the Invocation failed. */
+  readonly errorType: string | undefined;
+  readonly durationMs: number;
+  readonly maxMemoryUsedMB: number;
+  /** Phase timestamps (ms, `performance.now()`): handed over, answered, back in `/next`. */
+  readonly timings: {
+    readonly dispatchedAt: number;
+    readonly answeredAt: number;
+    readonly endedAt: number;
+  };
+}
+
+/** How the Runtime API channel's events reach the environment. */
+interface ChannelSignals {
+  readonly ready: Deferred<undefined>;
+  readonly initError: Deferred<InitErrorReport>;
+  onIdle: (() => void) | undefined;
+}
+
+/** Grace period after `/init/error` for the Runtime to exit by itself before it is killed. */
+const INIT_ERROR_EXIT_GRACE_MS = 1_000;
+
+/** One Lambda execution environment. */
+export class ExecutionEnvironment {
+  readonly id = randomUUID();
+  readonly config: FunctionConfig;
+  readonly #options: ExecutionEnvironmentOptions;
+  readonly #channel: RuntimeChannel;
+  readonly #server: RuntimeApiServer;
+  readonly #sandbox: Sandbox;
+  readonly #createdAt: number;
+  /** When the sandbox was requested and when it was running: the phase breakdown. */
+  readonly sandboxTimings: {
+    readonly requestedAt: number;
+    readonly spawnedAt: number;
+  };
+  #state: EnvironmentState = "initializing";
+  readonly #signals: ChannelSignals;
+  #initOutcome: Promise<InitOutcome> | undefined;
+  #peakBeforeKill: number | undefined;
+  #destroyed: Promise<void> | undefined;
+
+  private constructor(
+    options: ExecutionEnvironmentOptions,
+    channel: RuntimeChannel,
+    server: RuntimeApiServer,
+    sandbox: Sandbox,
+    signals: ChannelSignals,
+    timings: { requestedAt: number; spawnedAt: number },
+  ) {
+    this.#options = options;
+    this.config = options.config;
+    this.#channel = channel;
+    this.#server = server;
+    this.#sandbox = sandbox;
+    this.#signals = signals;
+    this.#createdAt = timings.requestedAt;
+    this.sandboxTimings = timings;
+  }
+
+  /**
+   * Starts the Runtime API and the Runtime; init runs from here on. Prints `INIT_START`.
+   * @throws {SandboxStartError} when the Runtime cannot be started at all.
+   */
+  static async start(
+    options: ExecutionEnvironmentOptions,
+  ): Promise<ExecutionEnvironment> {
+    const requestedAt = performance.now();
+    const signals: ChannelSignals = {
+      ready: deferred<undefined>(),
+      initError: deferred<InitErrorReport>(),
+      onIdle: undefined,
+    };
+    const channel = new RuntimeChannel({
+      onReady: () => {
+        signals.ready.resolve(undefined);
+      },
+      onInitError: (report) => {
+        signals.initError.resolve(report);
+      },
+      onIdle: () => signals.onIdle?.(),
+    });
+    const server = await RuntimeApiServer.start(channel);
+    const { config, launch } = options;
+    if (options.phase !== "invoke") {
+      options.onLog(
+        initStartLine(
+          launch.runtimeVersion,
+          runtimeVersionArn(config.region, launch.runtimeVersion),
+        ),
+        "platform",
+      );
+    }
+    const env = lambdaEnvironment(config, launch, {
+      runtimeApi: server.address,
+      taskRoot: options.taskRoot,
+      runtimeDir: options.runtimeDir,
+      logStreamName: newLogStreamName(config.version),
+      ...(options.initializationType === undefined
+        ? {}
+        : { initializationType: options.initializationType }),
+    });
+    let sandbox: Sandbox;
+    try {
+      sandbox = await options.backend.create({
+        command: launch.command,
+        args: launch.args,
+        cwd: options.taskRoot,
+        env,
+        memoryMB: config.memorySize,
+        onLog: (line) => {
+          options.onLog(line, "function");
+        },
+      });
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+    return new ExecutionEnvironment(
+      options,
+      channel,
+      server,
+      sandbox,
+      signals,
+      { requestedAt, spawnedAt: performance.now() },
+    );
+  }
+
+  get state(): EnvironmentState {
+    return this.#state;
+  }
+
+  /**
+   * Waits for init to end: the Runtime's first `/next` (success), its `/init/error` or its exit
+   * (error), or the init time limit (timeout). On error or timeout the environment is `failed` and
+   * its Runtime is gone; `INIT_REPORT` is printed for them. Calling it again returns the same outcome.
+   */
+  init(): Promise<InitOutcome> {
+    this.#initOutcome ??= this.#runInit();
+    return this.#initOutcome;
+  }
+
+  async #runInit(): Promise<InitOutcome> {
+    const limit = this.#options.initTimeoutMs ?? INIT_TIMEOUT_MS;
+    const timeout = delay(limit, "timeout" as const);
+    const winner = await Promise.race([
+      this.#signals.ready.promise.then(() => "ready" as const),
+      this.#signals.initError.promise.then((report) => ({ report })),
+      this.#sandbox.exited.then((exit) => ({ exit })),
+      timeout.promise,
+    ]);
+    timeout.cancel();
+    const durationMs = performance.now() - this.#createdAt;
+    if (winner === "ready") {
+      this.#transition("initializing", "ready");
+      return { status: "success", durationMs };
+    }
+    this.#state = "failed";
+    const phase = this.#options.phase ?? "init";
+    if (winner === "timeout") {
+      await this.#kill("init timed out");
+      const maxMemoryUsedMB = await this.#maxMemoryUsedMB();
+      this.#options.onLog(
+        initReportLine({
+          initDurationMs: durationMs,
+          phase,
+          status: "timeout",
+        }),
+        "platform",
+      );
+      return { status: "timeout", durationMs, maxMemoryUsedMB };
+    }
+    let report: InitErrorReport | undefined;
+    let exit: SandboxExit | undefined;
+    if ("report" in winner) {
+      report = winner.report;
+      // The Runtime exits after reporting (spec §1.7); give it a moment, then make sure.
+      const grace = delay(INIT_ERROR_EXIT_GRACE_MS, undefined);
+      exit = await Promise.race([this.#sandbox.exited, grace.promise]);
+      grace.cancel();
+    } else {
+      exit = winner.exit;
+    }
+    await this.#kill("init failed");
+    const maxMemoryUsedMB = await this.#maxMemoryUsedMB();
+    const errorType =
+      report === undefined ? "Runtime.ExitError" : reportedErrorType(report);
+    this.#options.onLog(
+      initReportLine({
+        initDurationMs: durationMs,
+        phase,
+        status: "error",
+        errorType,
+      }),
+      "platform",
+    );
+    return {
+      status: "error",
+      durationMs,
+      maxMemoryUsedMB,
+      errorType,
+      report,
+      exit: report === undefined ? exit : undefined,
+    };
+  }
+
+  /**
+   * Runs one Invocation, printing START, END and REPORT around it.
+   * @throws {IllegalStateError} unless the environment is `ready`.
+   */
+  async invoke(request: InvokeRequest): Promise<InvokeOutcome> {
+    this.#transition("ready", "invoking");
+    const config = this.config;
+    const requestId = request.requestId ?? randomUUID();
+    const log = this.#options.onLog;
+    log(startLine(requestId, config.version), "platform");
+    const dispatchedAt = performance.now();
+    const timeoutMs = config.timeout * 1000;
+    const idle = deferred<"idle">();
+    this.#signals.onIdle = () => {
+      idle.resolve("idle");
+    };
+    const deadline = delay(timeoutMs, "timeout" as const);
+    const answer = this.#channel.dispatch({
+      requestId,
+      payload: request.payload,
+      deadlineMs: Date.now() + timeoutMs,
+      invokedFunctionArn: request.invokedFunctionArn ?? config.functionArn,
+      traceId: newTraceId(),
+      ...(request.clientContext === undefined
+        ? {}
+        : { clientContext: request.clientContext }),
+      ...(request.cognitoIdentity === undefined
+        ? {}
+        : { cognitoIdentity: request.cognitoIdentity }),
+    });
+    const exited = this.#sandbox.exited.then((exit) => ({ exit }));
+    const first = await Promise.race([
+      answer.then((a) => ({ answer: a })),
+      exited,
+      deadline.promise,
+    ]);
+    const answeredAt = performance.now();
+
+    let document: {
+      body: Buffer;
+      contentType: string;
+      functionError: boolean;
+      errorType: string | undefined;
+    };
+    let status: InvokeOutcome["status"] = "success";
+    let reportErrorType: string | undefined;
+    if (first === "timeout") {
+      log(taskTimedOutLine(requestId, config.timeout, new Date()), "platform");
+      document = platformDocument(
+        timeoutErrorDocument(requestId, config.timeout),
+      );
+      status = "timeout";
+      this.#state = "failed";
+      await this.#kill("invocation timed out");
+    } else if ("exit" in first) {
+      const platform = first.exit.oomKilled
+        ? outOfMemoryDocument(requestId)
+        : exitErrorDocument(requestId, first.exit.code, first.exit.signal);
+      log(`${platform.errorMessage}\n${platform.errorType}`, "platform");
+      document = platformDocument(platform);
+      status = "error";
+      reportErrorType = platform.errorType;
+      this.#state = "failed";
+    } else {
+      document = answerDocument(requestId, first.answer);
+      if (
+        first.answer.kind === "oversize" ||
+        first.answer.kind === "invalid-response-mode"
+      ) {
+        status = "error";
+        reportErrorType = document.errorType;
+      }
+      // The Invocation ends when the Runtime is back in /next, exits, or reaches the deadline.
+      const end = await Promise.race([idle.promise, exited, deadline.promise]);
+      if (end === "timeout") {
+        status = "timeout";
+        this.#state = "failed";
+        await this.#kill("did not return to /next before the deadline");
+      } else if (end !== "idle") {
+        const exit = end.exit;
+        status = "error";
+        reportErrorType = exit.oomKilled
+          ? "Runtime.OutOfMemory"
+          : "Runtime.ExitError";
+        this.#state = "failed";
+      }
+    }
+    deadline.cancel();
+    this.#signals.onIdle = undefined;
+    const endedAt = performance.now();
+    if (this.#state === "invoking") this.#state = "ready";
+    const durationMs = endedAt - dispatchedAt;
+    const maxMemoryUsedMB = await this.#maxMemoryUsedMB();
+    log(endLine(requestId), "platform");
+    log(
+      reportLine({
+        requestId,
+        durationMs,
+        billedDurationMs: billedDurationMs(durationMs, request.initDurationMs),
+        memorySizeMB: config.memorySize,
+        maxMemoryUsedMB,
+        ...(request.initDurationMs === undefined
+          ? {}
+          : { initDurationMs: request.initDurationMs }),
+        ...(status === "success" ? {} : { status }),
+        ...(status === "error" && reportErrorType !== undefined
+          ? { errorType: reportErrorType }
+          : {}),
+      }),
+      "platform",
+    );
+    return {
+      requestId,
+      ...document,
+      status,
+      durationMs,
+      maxMemoryUsedMB,
+      timings: { dispatchedAt, answeredAt, endedAt },
+    };
+  }
+
+  /** Kills the Runtime and closes the Runtime API. Idempotent. */
+  destroy(reason: string): Promise<void> {
+    this.#destroyed ??= (async () => {
+      this.#state = "destroyed";
+      await this.#sandbox.destroy(reason);
+      await this.#server.close();
+    })();
+    return this.#destroyed;
+  }
+
+  /** Max Memory Used as Lambda prints it: the sandbox's peak, in whole MB rounded up. */
+  async #maxMemoryUsedMB(): Promise<number> {
+    const peak =
+      this.#peakBeforeKill ?? (await this.#sandbox.peakMemoryBytes());
+    return peak === undefined ? 0 : Math.ceil(peak / (1024 * 1024));
+  }
+
+  /** Ends the Runtime after a failure, keeping its peak memory (the backend's cgroup goes with it). */
+  async #kill(reason: string): Promise<void> {
+    this.#peakBeforeKill = await this.#sandbox.peakMemoryBytes();
+    await this.#sandbox.destroy(reason);
+  }
+
+  #transition(from: EnvironmentState, to: EnvironmentState): void {
+    if (this.#state !== from) {
+      throw new IllegalStateError(
+        `ExecutionEnvironment ${this.id} is ${this.#state}, not ${from}; cannot become ${to}.`,
+      );
+    }
+    this.#state = to;
+  }
+}
+
+function answerDocument(
+  requestId: string,
+  answer: RuntimeAnswer,
+): {
+  body: Buffer;
+  contentType: string;
+  functionError: boolean;
+  errorType: string | undefined;
+} {
+  switch (answer.kind) {
+    case "response":
+      return {
+        body: answer.body,
+        contentType: answer.contentType ?? "application/json",
+        functionError: false,
+        errorType: undefined,
+      };
+    case "error":
+      return {
+        body: answer.body,
+        contentType: "application/json",
+        functionError: true,
+        errorType: answer.errorType ?? errorTypeOf(answer.body),
+      };
+    case "oversize":
+      return platformDocument(responseTooLargeDocument(answer.limitBytes));
+    case "invalid-response-mode":
+      return platformDocument(
+        invalidResponseModeDocument(requestId, answer.mode),
+      );
+  }
+}
+
+function platformDocument(document: PlatformErrorDocument): {
+  body: Buffer;
+  contentType: string;
+  functionError: boolean;
+  errorType: string;
+} {
+  return {
+    body: Buffer.from(JSON.stringify(document)),
+    contentType: "application/json",
+    functionError: true,
+    errorType: document.errorType,
+  };
+}
+
+/** The error type a Runtime reported at init: its header, else its document's `errorType`. */
+function reportedErrorType(report: InitErrorReport): string {
+  return report.errorType ?? errorTypeOf(report.body) ?? "Runtime.Unknown";
+}
+
+function errorTypeOf(body: Buffer): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body.toString("utf8"));
+    if (
+      typeof parsed === "object" &&
+      parsed !== null &&
+      "errorType" in parsed &&
+      typeof parsed.errorType === "string"
+    ) {
+      return parsed.errorType;
+    }
+  } catch {
+    // A Runtime may send any bytes; the body is forwarded verbatim either way.
+  }
+  return undefined;
+}
+
+/** An X-Ray trace header as Lambda passes it: `Root=1-{epoch hex}-{96 bits};Parent={64 bits};Sampled=0`. */
+function newTraceId(): string {
+  const epoch = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, "0");
+  const root = randomUUID().replaceAll("-", "").slice(0, 24);
+  const parent = randomUUID().replaceAll("-", "").slice(0, 16);
+  return `Root=1-${epoch}-${root};Parent=${parent};Sampled=0`;
+}
+
+function runtimeVersionArn(region: string, runtimeVersion: string): string {
+  let hash = 0;
+  for (const char of runtimeVersion)
+    hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return `arn:aws:lambda:${region}::runtime:${hash.toString(16).padStart(8, "0")}`;
+}

@@ -1,0 +1,239 @@
+/**
+ * The Runtime API 2018-06-01 server of one ExecutionEnvironment: plain HTTP/1.1 with keep-alive on a
+ * loopback port (Lambda uses 127.0.0.1:9001 inside each sandbox; thaw binds port 0 per environment).
+ * It reads bodies, calls the handlers and writes their answers; protocol state lives in
+ * {@link RuntimeChannel}. This is the only place that writes Runtime API responses.
+ *
+ * Lifecycle: `listening → closed`. `close()` drops a parked `/next`, closes every connection and
+ * stops listening; it is idempotent.
+ */
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { RuntimeApiError } from "../errors/runtime-api-errors.js";
+import { MAX_RESPONSE_PAYLOAD_BYTES } from "../protocol/runtime-api.js";
+import { readBody } from "../util/read-body.js";
+import { handleError } from "./handlers/error.js";
+import { handleInitError } from "./handlers/init-error.js";
+import { nextResponseHeaders } from "./handlers/next.js";
+import type { HandlerReply } from "./handlers/reply.js";
+import { handleResponse } from "./handlers/response.js";
+import { matchRoute } from "./routes.js";
+import type { ParkedNext, RuntimeChannel } from "./runtime-channel.js";
+
+/** Options of {@link RuntimeApiServer.start}. */
+export interface RuntimeApiServerOptions {
+  /**
+   * Address to bind.
+   * @default "127.0.0.1"
+   */
+  readonly host?: string;
+  /**
+   * Port to bind; 0 picks a free one.
+   * @default 0
+   */
+  readonly port?: number;
+}
+
+/** A listening Runtime API for one {@link RuntimeChannel}. */
+export class RuntimeApiServer {
+  readonly #server: Server;
+  readonly #channel: RuntimeChannel;
+  #closed: Promise<void> | undefined;
+  #address = "";
+
+  private constructor(server: Server, channel: RuntimeChannel) {
+    this.#server = server;
+    this.#channel = channel;
+    server.on(
+      "request",
+      (request: IncomingMessage, response: ServerResponse) => {
+        this.#dispatch(request, response);
+      },
+    );
+  }
+
+  /** `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`. */
+  get address(): string {
+    return this.#address;
+  }
+
+  /** Starts listening. @throws when the address cannot be bound. */
+  static async start(
+    channel: RuntimeChannel,
+    options: RuntimeApiServerOptions = {},
+  ): Promise<RuntimeApiServer> {
+    const host = options.host ?? "127.0.0.1";
+    // Long polls must never time out on the server side (spec §1.1): no request or header timeouts
+    // beyond Node's defaults for slow uploads, and keep-alive connections are kept as long as the
+    // Runtime keeps them.
+    const server = createServer({
+      noDelay: true,
+      requestTimeout: 0,
+      keepAliveTimeout: 0,
+    });
+    const api = new RuntimeApiServer(server, channel);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    api.#address = `${host}:${port}`;
+    return api;
+  }
+
+  /** Stops the server and drops every connection. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      this.#channel.close();
+      this.#server.close(() => {
+        resolve();
+      });
+      this.#server.closeAllConnections();
+    });
+    return this.#closed;
+  }
+
+  #dispatch(request: IncomingMessage, response: ServerResponse): void {
+    const route = matchRoute(request.method ?? "", request.url ?? "");
+    switch (route.kind) {
+      case "next":
+        this.#next(request, response);
+        return;
+      case "response":
+      case "error":
+      case "init-error":
+        void this.#post(route, request, response);
+        return;
+      case "ping":
+        request.resume();
+        response.writeHead(200, { "Content-Type": "text/plain" }).end("pong");
+        return;
+      case "method-not-allowed":
+        request.resume();
+        writeJson(response, 405, {
+          errorType: "MethodNotAllowed",
+          errorMessage: `${request.method ?? ""} is not allowed on ${request.url ?? ""}; use ${route.allowed}.`,
+        });
+        return;
+      case "not-found":
+        request.resume();
+        writeJson(response, 404, {
+          errorType: "NotFound",
+          errorMessage: `No Runtime API route for ${request.method ?? ""} ${request.url ?? ""}.`,
+        });
+        return;
+    }
+  }
+
+  #next(request: IncomingMessage, response: ServerResponse): void {
+    request.resume();
+    let answered = false;
+    const parked: ParkedNext = {
+      deliver: (invocation) => {
+        answered = true;
+        response
+          .writeHead(200, nextResponseHeaders(invocation))
+          .end(invocation.payload);
+      },
+      drop: () => {
+        answered = true;
+        response.destroy();
+      },
+    };
+    response.on("close", () => {
+      if (!answered) this.#channel.unpark(parked);
+    });
+    try {
+      this.#channel.next(parked);
+    } catch (error) {
+      answered = true;
+      writeReply(response, toReply(error));
+    }
+  }
+
+  async #post(
+    route:
+      | { kind: "response" | "error"; requestId: string }
+      | { kind: "init-error" },
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
+    const body = await readBody(request, MAX_RESPONSE_PAYLOAD_BYTES);
+    const trailers = request.trailers;
+    let reply: HandlerReply;
+    try {
+      switch (route.kind) {
+        case "response":
+          reply = handleResponse(this.#channel, {
+            requestId: route.requestId,
+            headers: request.headers,
+            trailers,
+            body,
+          });
+          break;
+        case "error":
+          reply = handleError(this.#channel, {
+            requestId: route.requestId,
+            headers: request.headers,
+            trailers,
+            body,
+          });
+          break;
+        case "init-error":
+          reply = handleInitError(this.#channel, {
+            headers: request.headers,
+            trailers,
+            body,
+          });
+          break;
+      }
+    } catch (error) {
+      reply = toReply(error);
+    }
+    if (body.kind === "aborted") {
+      response.destroy();
+      return;
+    }
+    writeReply(response, reply);
+  }
+}
+
+/** The one normaliser of this HTTP edge: protocol errors keep their status, anything else is a 500. */
+function toReply(error: unknown): HandlerReply {
+  if (error instanceof RuntimeApiError)
+    return { status: error.statusCode, body: error.toDocument() };
+  return {
+    status: 500,
+    body: {
+      errorType: "InternalServerError",
+      errorMessage: error instanceof Error ? error.message : String(error),
+    },
+  };
+}
+
+function writeReply(response: ServerResponse, reply: HandlerReply): void {
+  writeJson(response, reply.status, reply.body);
+}
+
+function writeJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+): void {
+  if (response.headersSent || response.destroyed) return;
+  const text = JSON.stringify(body);
+  response
+    .writeHead(status, {
+      "Content-Type": "application/json",
+      "Content-Length": Buffer.byteLength(text),
+    })
+    .end(text);
+}

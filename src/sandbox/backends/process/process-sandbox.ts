@@ -1,0 +1,396 @@
+/**
+ * One sandbox of the `process` Backend: a Runtime started through thaw-exec, in its own session,
+ * optionally inside a {@link CgroupSet}.
+ *
+ * Lifecycle (states of {@link SandboxState}, changed only in `#transition`):
+ *
+ * - `running`: from the moment {@link ProcessSandbox.start} resolves, the Runtime program has been
+ *   exec'd (thaw-exec's status pipe closed without a word).
+ * - `running → exited`: the Runtime ended by itself. Anything it left running in its process
+ *   group or cgroup is SIGKILLed (as Lambda tears down the whole environment), output is flushed,
+ *   the cgroup removed, then `exited` resolves.
+ * - `running → destroyed`: `destroy()` was called. SIGTERM to the process group, up to `graceMs`
+ *   for the Runtime to end, SIGKILL to the group and the cgroup, then as above.
+ *
+ * Both are terminal; `destroy()` on an exited sandbox only waits for the clean-up to finish.
+ */
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
+import type { Readable } from "node:stream";
+import {
+  IllegalStateError,
+  SandboxCleanupError,
+  SandboxStartError,
+} from "../../../errors/sandbox-errors.js";
+import type {
+  DestroyOptions,
+  Sandbox,
+  SandboxExit,
+  SandboxSpec,
+  SandboxState,
+} from "../../sandbox.js";
+import type { CgroupSet } from "./cgroup.js";
+import { deferred, delay } from "../../../util/deferred.js";
+import { LineSplitter } from "./line-splitter.js";
+
+/**
+ * How long, after the Runtime and everything in its group and cgroup were killed, output may take
+ * to reach end-of-file before the pipes are closed by force (a process that escaped both, possible
+ * only without cgroups, could otherwise hold them open forever).
+ */
+const STDIO_DRAIN_TIMEOUT_MS = 1000;
+
+/** The file descriptor of thaw-exec's exec-status pipe (see native/thaw-exec.c). */
+const STATUS_FD = 3;
+
+const TRANSITIONS: Readonly<Record<SandboxState, readonly SandboxState[]>> = {
+  running: ["exited", "destroyed"],
+  exited: [],
+  destroyed: [],
+};
+
+/**
+ * When the phases of {@link ProcessBackend.create} happened, as `performance.now()` values (ms), so
+ * that callers can measure a cold start phase by phase.
+ */
+export interface ProcessSandboxTimings {
+  /** `create()` was called. */
+  readonly createStartedAt: number;
+  /** Right before `child_process.spawn()`, after the cgroups were made. */
+  readonly spawnStartedAt: number;
+  /** `spawn()` returned: thaw-exec has been exec'd (libuv waits for that). */
+  readonly spawnedAt: number;
+  /** thaw learned that the Runtime program was exec'd (thaw-exec's status pipe reached end-of-file). */
+  readonly runtimeStartedAt: number;
+}
+
+/** Options of {@link ProcessSandbox.start}. */
+export interface ProcessSandboxStartOptions {
+  readonly id: string;
+  readonly thawExecPath: string;
+  /** The sandbox's cgroups, made by the caller; this sandbox owns and removes them. */
+  readonly cgroup: CgroupSet | undefined;
+  /** `performance.now()` when the caller's `create()` began. */
+  readonly createStartedAt: number;
+}
+
+type RuntimeProcess = ChildProcessByStdio<null, Readable, Readable>;
+
+/** A Runtime process tree started through thaw-exec. */
+export class ProcessSandbox implements Sandbox {
+  readonly id: string;
+  readonly pid: number;
+  /** Resolves once the Runtime has ended, output is flushed and the cgroup is removed. */
+  readonly exited: Promise<SandboxExit>;
+  readonly #exited = deferred<SandboxExit>();
+  /** Resolves on the child's 'exit' event (the Runtime has been reaped). */
+  readonly #exitSeen = deferred<undefined>();
+  /** Resolves on the child's 'close' event (its pipes have reached end-of-file). */
+  readonly #closed = deferred<undefined>();
+  readonly #child: RuntimeProcess;
+  readonly #cgroup: CgroupSet | undefined;
+  #state: SandboxState = "running";
+  #timings: ProcessSandboxTimings;
+  /** Set on the child's 'exit' event (the Runtime has been reaped). */
+  #exitStatus:
+    { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  #destroying: Promise<void> | undefined;
+  /** Highest peak read so far; after the end, the final value. */
+  #peak: number | undefined;
+  #finished = false;
+  #cleanupError: unknown;
+  readonly #splitters: readonly LineSplitter[];
+
+  private constructor(
+    options: ProcessSandboxStartOptions,
+    spec: SandboxSpec,
+    child: RuntimeProcess,
+    pid: number,
+    timings: ProcessSandboxTimings,
+  ) {
+    this.id = options.id;
+    this.pid = pid;
+    this.#child = child;
+    this.#cgroup = options.cgroup;
+    this.#timings = timings;
+    this.exited = this.#exited.promise;
+    // Listeners are attached in the same tick as spawn(), so no output and no event is missed.
+    const stdout = new LineSplitter((line) => {
+      spec.onLog(line, "stdout");
+    });
+    const stderr = new LineSplitter((line) => {
+      spec.onLog(line, "stderr");
+    });
+    this.#splitters = [stdout, stderr];
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout.push(chunk);
+    });
+    child.stdout.on("end", () => {
+      stdout.end();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr.push(chunk);
+    });
+    child.stderr.on("end", () => {
+      stderr.end();
+    });
+    child.once("exit", (code, signal) => {
+      this.#exitStatus = { code, signal };
+      this.#exitSeen.resolve(undefined);
+      void this.#finish();
+    });
+    child.once("close", () => {
+      this.#closed.resolve(undefined);
+    });
+    // After a successful spawn, 'error' only reports a failed child.kill(), which thaw never calls;
+    // a read error on a pipe ends that stream ('close' follows), which is all that matters here.
+    child.on("error", () => undefined);
+    for (const stream of [child.stdout, child.stderr])
+      stream.on("error", () => undefined);
+  }
+
+  /**
+   * Spawns thaw-exec for `spec` and resolves once the Runtime program runs.
+   * @throws {SandboxStartError} when thaw-exec cannot be spawned or cannot exec the program; by
+   *   then nothing of the sandbox is left (its cgroup is removed, its output delivered).
+   */
+  static async start(
+    spec: SandboxSpec,
+    options: ProcessSandboxStartOptions,
+  ): Promise<ProcessSandbox> {
+    const args = [
+      "--parent",
+      String(process.pid),
+      "--status-fd",
+      String(STATUS_FD),
+    ];
+    for (const file of options.cgroup?.procsFiles ?? [])
+      args.push("--cgroup-procs", file);
+    args.push("--", spec.command, ...spec.args);
+
+    const spawnStartedAt = performance.now();
+    let child: RuntimeProcess;
+    try {
+      // stdin is closed as on Lambda. No `detached`: thaw-exec calls setsid() itself.
+      // (Node's typings know no overload for four stdio entries; stdout and stderr are pipes.)
+      child = spawn(options.thawExecPath, args, {
+        cwd: spec.cwd,
+        env: { ...spec.env },
+        stdio: ["ignore", "pipe", "pipe", "pipe"],
+      }) as RuntimeProcess;
+    } catch (error) {
+      // Synchronous failures: arguments Node rejects (a NUL byte in the environment…).
+      await options.cgroup?.remove().catch(() => undefined);
+      throw new SandboxStartError(
+        `cannot start ${spec.command}: ${messageOf(error)}`,
+        { cause: error },
+      );
+    }
+    const spawnedAt = performance.now();
+    const pid = child.pid;
+    if (pid === undefined) {
+      const error: unknown = ((await once(child, "error")) as unknown[])[0];
+      await options.cgroup?.remove().catch(() => undefined);
+      throw new SandboxStartError(
+        explainSpawnError(error, options.thawExecPath, spec),
+        { cause: error },
+      );
+    }
+
+    const status = child.stdio[STATUS_FD] as Readable;
+    const timings = {
+      createStartedAt: options.createStartedAt,
+      spawnStartedAt,
+      spawnedAt,
+      runtimeStartedAt: spawnedAt,
+    };
+    const sandbox = new ProcessSandbox(options, spec, child, pid, timings);
+    const failure = await readToEnd(status);
+    sandbox.#timings = { ...timings, runtimeStartedAt: performance.now() };
+    if (failure !== "") {
+      const exit = await sandbox.exited;
+      throw new SandboxStartError(
+        `${failure.trim()} (exit code ${String(exit.code)})`,
+      );
+    }
+    return sandbox;
+  }
+
+  get state(): SandboxState {
+    return this.#state;
+  }
+
+  /** When the phases of `create()` happened (see {@link ProcessSandboxTimings}). */
+  get timings(): ProcessSandboxTimings {
+    return this.#timings;
+  }
+
+  /** The sandbox's cgroup directories (empty without cgroups); for diagnostics and tests. */
+  get cgroupPaths(): readonly string[] {
+    return this.#cgroup?.paths ?? [];
+  }
+
+  /**
+   * Peak memory of the sandbox in bytes. With cgroups: the kernel's high-water mark of the whole
+   * tree, exact, and kept after the end. Without: the Runtime process's own VmHWM
+   * (/proc/<pid>/status), read at each call while it runs; an approximation that misses its child
+   * processes, and after the end the last value read.
+   */
+  peakMemoryBytes(): Promise<number | undefined> {
+    if (!this.#finished) this.#samplePeak();
+    return Promise.resolve(this.#peak);
+  }
+
+  /**
+   * Ends every process of the sandbox and removes its cgroup; see the lifecycle above. Idempotent:
+   * later calls return the first call's promise.
+   * @throws {SandboxCleanupError} when processes or the cgroup could not be removed (stuck in the kernel); the
+   *   sandbox is still ended as far as possible.
+   */
+  destroy(reason: string, options: DestroyOptions = {}): Promise<void> {
+    this.#destroying ??= this.#destroy(reason, options.graceMs ?? 0);
+    return this.#destroying;
+  }
+
+  async #destroy(reason: string, graceMs: number): Promise<void> {
+    if (this.#state === "running") {
+      this.#transition("destroyed");
+      this.#signalGroup("SIGTERM");
+      if (graceMs > 0) await settlesWithin(this.#exitSeen.promise, graceMs);
+      this.#signalGroup("SIGKILL");
+      for (const pid of this.#cgroup?.pids() ?? []) killQuietly(pid, "SIGKILL");
+    }
+    await this.exited;
+    if (this.#cleanupError !== undefined) {
+      throw new SandboxCleanupError(
+        `sandbox ${this.id} (destroyed: ${reason}) was not cleaned up`,
+        { cause: this.#cleanupError },
+      );
+    }
+  }
+
+  /** After the Runtime was reaped: kill what is left, flush output, read the final figures, remove. */
+  async #finish(): Promise<void> {
+    const { code, signal } = this.#exitStatus ?? { code: null, signal: null };
+    if (this.#state === "running") this.#transition("exited");
+    const problems: unknown[] = [];
+    this.#signalGroup("SIGKILL");
+    try {
+      await this.#cgroup?.killAll();
+    } catch (error) {
+      problems.push(error);
+    }
+    if (!(await settlesWithin(this.#closed.promise, STDIO_DRAIN_TIMEOUT_MS))) {
+      const status = this.#child.stdio[STATUS_FD] as Readable;
+      for (const stream of [this.#child.stdout, this.#child.stderr, status])
+        stream.destroy();
+      for (const splitter of this.#splitters) splitter.end();
+      await this.#closed.promise;
+    }
+    const oomKilled = (this.#cgroup?.oomKillCount() ?? 0) > 0;
+    if (this.#cgroup !== undefined) this.#samplePeak();
+    this.#finished = true;
+    try {
+      await this.#cgroup?.remove();
+    } catch (error) {
+      problems.push(error);
+    }
+    this.#cleanupError = problems[0];
+    this.#exited.resolve({ code, signal, oomKilled });
+  }
+
+  #samplePeak(): void {
+    let sample: number | undefined;
+    if (this.#cgroup !== undefined) {
+      sample = this.#cgroup.peakMemoryBytes();
+    } else if (this.#exitStatus === undefined) {
+      // Only while the Runtime is unreaped: afterwards its pid may belong to another process.
+      sample = readVmHwm(this.pid);
+    }
+    if (sample !== undefined) this.#peak = Math.max(this.#peak ?? 0, sample);
+  }
+
+  /** Signals the Runtime's process group (its pid, since thaw-exec made it a session leader). */
+  #signalGroup(signal: NodeJS.Signals): void {
+    killQuietly(-this.pid, signal);
+  }
+
+  #transition(to: SandboxState): void {
+    if (!TRANSITIONS[this.#state].includes(to)) {
+      throw new IllegalStateError(
+        `sandbox ${this.id}: cannot go from ${this.#state} to ${to}`,
+      );
+    }
+    this.#state = to;
+  }
+}
+
+/** Resolves true when `promise` settles within `ms`, false otherwise; leaves no timer behind. */
+async function settlesWithin(
+  promise: Promise<unknown>,
+  ms: number,
+): Promise<boolean> {
+  const timeout = delay(ms, false);
+  try {
+    return await Promise.race([promise.then(() => true), timeout.promise]);
+  } finally {
+    timeout.cancel();
+  }
+}
+
+/** Reads a stream to its end (or its destruction) as UTF-8 text. */
+function readToEnd(stream: Readable): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const done = (): void => {
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    };
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.once("end", done);
+    stream.once("close", done);
+    stream.once("error", done);
+  });
+}
+
+/** Names the likely cause of a failed spawn of thaw-exec (libuv reports a bad cwd as ENOENT too). */
+function explainSpawnError(
+  error: unknown,
+  thawExecPath: string,
+  spec: SandboxSpec,
+): string {
+  const code =
+    error instanceof Error && "code" in error ? String(error.code) : "";
+  if (!existsSync(thawExecPath)) {
+    return `thaw-exec is missing at ${thawExecPath}: run scripts/build-native.sh`;
+  }
+  if ((code === "ENOENT" || code === "ENOTDIR") && !existsSync(spec.cwd)) {
+    return `cannot start ${spec.command}: working directory ${spec.cwd} does not exist`;
+  }
+  if (code === "EACCES")
+    return `thaw-exec at ${thawExecPath} is not executable: run scripts/build-native.sh`;
+  return `cannot start ${spec.command} through ${thawExecPath}: ${messageOf(error)}`;
+}
+
+function readVmHwm(pid: number): number | undefined {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(
+      readFileSync(`/proc/${String(pid)}/status`, "utf8"),
+    );
+    return match?.[1] === undefined ? undefined : Number(match[1]) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+function killQuietly(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // ESRCH: nothing left to signal.
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
