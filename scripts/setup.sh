@@ -14,7 +14,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 step "TypeScript build"
-npx tsc -b
+npm run build --silent
 
 step "native helper"
 bash scripts/build-native.sh

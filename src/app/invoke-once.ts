@@ -46,6 +46,8 @@ export interface InvokeOnceRequest {
 export interface InvokeOnceOptions {
   /** Receives every log line in order. */
   readonly onLog: (line: string, source: LogSource) => void;
+  /** Receives thaw's own remarks before the function starts, e.g. which interpreter replaced a missing one. */
+  readonly onNote?: (note: string) => void;
   /**
    * The sandbox backend.
    * @default the `process` backend
@@ -95,6 +97,11 @@ export async function invokeOnce(
 ): Promise<InvokeOnceResult> {
   const config = createFunctionConfig(request.function);
   const startedAt = performance.now();
+  // Made first so that its start-up work (cgroup detection) overlaps package preparation.
+  const backendReady =
+    options.backend === undefined
+      ? createBackend("process")
+      : Promise.resolve(options.backend);
   const prepared = await prepareFunctionPackage(request.packagePath, {
     cacheDir: THAW_PATHS.packages,
   });
@@ -104,7 +111,8 @@ export async function invokeOnce(
     javaClientDir: THAW_PATHS.javaRuntimeClient,
     toolchainsDir: THAW_PATHS.toolchains,
   });
-  const backend = options.backend ?? (await createBackend("process"));
+  if (launch.note !== undefined) options.onNote?.(launch.note);
+  const backend = await backendReady;
   const requestId = randomUUID();
   const start = (phase: "init" | "invoke"): Promise<ExecutionEnvironment> =>
     ExecutionEnvironment.start({

@@ -1,13 +1,28 @@
 /**
  * Where thaw's own files are: the managed runtimes it ships, what the set-up builds, its caches.
- * Everything is relative to the checkout, found from this module's own location
- * (`dist/src/config/paths.js`), so thaw works from any working directory.
+ * Everything is relative to the checkout, so thaw works from any working directory.
  */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
 
-/** The root of thaw's checkout. */
-export const THAW_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+/**
+ * The root of thaw's checkout: the nearest folder above this module that holds thaw's
+ * `package.json`. Found by walking up, because this module runs both from `dist/src/config/` and
+ * from the bundled CLI `dist/thaw.mjs`.
+ */
+export const THAW_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (
+      existsSync(join(dir, "package.json")) &&
+      existsSync(join(dir, "runtimes"))
+    )
+      return dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
 
 /** Folders under {@link THAW_ROOT}. */
 export const THAW_PATHS = {

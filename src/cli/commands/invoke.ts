@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { invokeOnce, type ColdStartPhases } from "../../app/invoke-once.js";
-import { RUNTIMES } from "../../config/runtimes.js";
+import { findRuntime, RUNTIMES } from "../../config/runtimes.js";
 import { InvalidParameterValueError } from "../../errors/usage-errors.js";
 import { parseEnvAssignments, parseIntegerOption } from "../options.js";
 
@@ -81,7 +81,8 @@ export function registerInvokeCommand(
       const handler =
         options.handler ??
         (runtime.startsWith("provided") ? "bootstrap" : undefined);
-      if (handler === undefined) {
+      // An unknown runtime is reported by the configuration's validation, with the list of known ones.
+      if (handler === undefined && findRuntime(runtime) !== undefined) {
         throw new InvalidParameterValueError(
           `--handler is required for ${runtime} (for example index.handler).`,
         );
@@ -92,7 +93,7 @@ export function registerInvokeCommand(
           function: {
             functionName: options.name ?? defaultName(packagePath),
             runtime,
-            handler,
+            handler: handler ?? "",
             environment: parseEnvAssignments(options.env),
             ...(options.memory === undefined
               ? {}
@@ -114,6 +115,9 @@ export function registerInvokeCommand(
         {
           onLog: (line) => {
             process.stderr.write(`${line}\n`);
+          },
+          onNote: (note) => {
+            process.stderr.write(`thaw: note: ${note}\n`);
           },
         },
       );
