@@ -176,7 +176,9 @@ class _ConfiguringLoader:
         if module.__spec__ is not None:
             module.__spec__.loader = self._loader
         self._loader.exec_module(module)
-        _configure_logging(module, self._log_sink)
+        if isinstance(getattr(module, "Handler", None), type):
+            _configure_logging(module, self._log_sink)
+        # else: a module of the function's own named logging shadowed the standard one; leave it.
 
     def __getattr__(self, attr):
         return getattr(self._loader, attr)

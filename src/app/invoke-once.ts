@@ -11,7 +11,10 @@ import {
   type FunctionConfigInput,
 } from "../config/function-config.js";
 import { THAW_PATHS } from "../config/paths.js";
-import { exitErrorDocument } from "../errors/function-errors.js";
+import {
+  exitErrorDocument,
+  timeoutErrorDocument,
+} from "../errors/function-errors.js";
 import { prepareFunctionPackage } from "../packaging/function-artifact.js";
 import {
   billedDurationMs,
@@ -48,6 +51,11 @@ export interface InvokeOnceOptions {
   readonly onLog: (line: string, source: LogSource) => void;
   /** Receives thaw's own remarks before the function starts, e.g. which interpreter replaced a missing one. */
   readonly onNote?: (note: string) => void;
+  /**
+   * The on-demand init's time limit; tests shorten it.
+   * @default 10000 (Lambda's)
+   */
+  readonly initTimeoutMs?: number;
   /**
    * The sandbox backend.
    * @default the `process` backend
@@ -123,6 +131,12 @@ export async function invokeOnce(
       backend,
       onLog: options.onLog,
       phase,
+      // The retried init runs inside the Invocation, under the function's timeout (spec §1.7).
+      ...(phase === "invoke"
+        ? { initTimeoutMs: config.timeout * 1000 }
+        : options.initTimeoutMs === undefined
+          ? {}
+          : { initTimeoutMs: options.initTimeoutMs }),
     });
 
   let environment = await start("init");
@@ -137,7 +151,7 @@ export async function invokeOnce(
     const readyAt = performance.now();
     const { requestedAt, spawnedAt } = environment.sandboxTimings;
     if (init.status !== "success") {
-      const failure = initFailureDocument(requestId, init);
+      const failure = initFailureDocument(requestId, init, config.timeout);
       const durationMs = init.durationMs;
       options.onLog(startLine(requestId, config.version), "platform");
       options.onLog(endLine(requestId), "platform");
@@ -213,13 +227,11 @@ export async function invokeOnce(
 function initFailureDocument(
   requestId: string,
   init: Exclude<InitOutcome, { status: "success" }>,
+  timeoutSeconds: number,
 ): Buffer {
   if (init.status === "timeout") {
     return Buffer.from(
-      JSON.stringify({
-        errorType: "Sandbox.Timedout",
-        errorMessage: `RequestId: ${requestId} Error: Init timed out after ${(init.durationMs / 1000).toFixed(2)} seconds`,
-      }),
+      JSON.stringify(timeoutErrorDocument(requestId, timeoutSeconds)),
     );
   }
   if (init.report !== undefined) return init.report.body;

@@ -5,6 +5,7 @@
  * - `node -e 0`: Node's own start-up, which every CLI call pays;
  * - the whole `thaw invoke` CLI, spawned, until it exits;
  * - a cold Invocation inside one thaw process (no CLI start-up), phase by phase;
+ * - `child_process.spawn` from a process holding a 1 GiB heap, against an empty one;
  * - the Init Duration of each language's fixture.
  * Run with `npm run bench:cold [-- --runs N]`. Figures, never pass/fail: the machines are noisy.
  */
@@ -128,6 +129,35 @@ async function main(): Promise<void> {
   out(
     `overhead over the floor (median total − median floor): ${(quantile(phases.total, 0.5) - quantile(floor, 0.5)).toFixed(2)} ms; CLI − node -e 0: ${(quantile(cli, 0.5) - quantile(nodeStart, 0.5)).toFixed(2)} ms`,
   );
+
+  out(
+    "\nchild_process.spawn of /bin/true from a Node process holding a large heap:",
+  );
+  for (const mb of [0, 1024]) {
+    const probe = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [
+        "--max-old-space-size=4096",
+        join(THAW_ROOT, "dist", "src", "bench", "spawn-with-heap.js"),
+        "--mb",
+        String(mb),
+      ]);
+      let text = "";
+      child.stdout
+        .setEncoding("utf8")
+        .on("data", (chunk: string) => (text += chunk));
+      child.on("error", reject);
+      child.on("close", () => {
+        resolve(text);
+      });
+    });
+    const { rssMB, medianMs } = JSON.parse(probe) as {
+      rssMB: number;
+      medianMs: number;
+    };
+    out(
+      `  heap ${String(mb).padStart(4)} MB (RSS ${String(rssMB).padStart(4)} MB): median ${medianMs.toFixed(2)} ms`,
+    );
+  }
 
   out("\nInit Duration per language (on-demand cold start, in-process):");
   for (const fixture of FIXTURE_FUNCTIONS) {
