@@ -5,14 +5,21 @@
  * the platform documents built here with Lambda's exact wording.
  */
 
-/** Error types that the platform itself reports (the Runtime reports its own, any string). */
-export type PlatformErrorType =
-  | "Runtime.ExitError"
-  | "Runtime.OutOfMemory"
-  | "Runtime.InvalidEntrypoint"
-  | "Runtime.InvalidResponseModeHeader"
-  | "Sandbox.Timedout"
-  | "Function.ResponseSizeTooLarge";
+/**
+ * Error types that the platform itself reports (the Runtime reports its own, any string). A value
+ * list rather than only a type, so that the catalog test can hold docs/errors.md against it.
+ */
+export const PLATFORM_ERROR_TYPES = [
+  "Runtime.ExitError",
+  "Runtime.OutOfMemory",
+  "Runtime.InvalidEntrypoint",
+  "Runtime.InvalidResponseModeHeader",
+  "Sandbox.Timedout",
+  "Function.ResponseSizeTooLarge",
+] as const;
+
+/** One of {@link PLATFORM_ERROR_TYPES}. */
+export type PlatformErrorType = (typeof PLATFORM_ERROR_TYPES)[number];
 
 /** The JSON document the caller receives for a platform-detected function error. */
 export interface PlatformErrorDocument {
