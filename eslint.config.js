@@ -7,7 +7,7 @@ import tseslint from "typescript-eslint";
 const rows = [
   ["util", "errors", "protocol", "config"],
   ["packaging", "runtimes", "sandbox", "snapshot"],
-  ["pool", "scheduler"],
+  ["pool", "scheduler", "control-plane"],
   ["runtime-api", "invoke-api"],
   ["app"],
   ["bench", "report", "cli"],

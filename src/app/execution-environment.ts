@@ -110,8 +110,13 @@ export interface InvokeRequest {
   readonly invokedFunctionArn?: string;
   readonly clientContext?: string;
   readonly cognitoIdentity?: string;
-  /** Added to the Duration and printed as `Init Duration` on this Invocation's REPORT line. */
+  /** Printed as `Init Duration` on this Invocation's REPORT line (and billed with it). */
   readonly initDurationMs?: number;
+  /**
+   * A suppressed init that ran inside this Invocation (after a failed one): folded into its Duration,
+   * with no separate Init Duration (spec §1.7).
+   */
+  readonly suppressedInitDurationMs?: number;
 }
 
 /** The result of one Invocation. */
@@ -141,6 +146,12 @@ interface ChannelSignals {
   readonly initError: Deferred<InitErrorReport>;
   onIdle: (() => void) | undefined;
 }
+
+/**
+ * How long a Runtime may take to exit after SIGTERM when its environment is shut down: Lambda's
+ * budget for a function without extensions is 0 ms (spec §7, "Shutdown"), so SIGKILL follows at once.
+ */
+const SHUTDOWN_GRACE_MS = 0;
 
 /** Grace period after `/init/error` for the Runtime to exit by itself before it is killed. */
 const INIT_ERROR_EXIT_GRACE_MS = 1_000;
@@ -280,7 +291,7 @@ export class ExecutionEnvironment {
       this.#transition("initializing", "ready");
       return { status: "success", durationMs };
     }
-    this.#state = "failed";
+    this.#fail();
     const phase = this.#options.phase ?? "init";
     if (winner === "timeout") {
       await this.#kill("init timed out");
@@ -309,7 +320,11 @@ export class ExecutionEnvironment {
     await this.#kill("init failed");
     const maxMemoryUsedMB = await this.#maxMemoryUsedMB();
     const errorType =
-      report === undefined ? "Runtime.ExitError" : reportedErrorType(report);
+      report !== undefined
+        ? reportedErrorType(report)
+        : exit?.oomKilled === true
+          ? "Runtime.OutOfMemory"
+          : "Runtime.ExitError";
     this.#options.onLog(
       initReportLine({
         initDurationMs: durationMs,
@@ -381,7 +396,7 @@ export class ExecutionEnvironment {
         timeoutErrorDocument(requestId, config.timeout),
       );
       status = "timeout";
-      this.#state = "failed";
+      this.#fail();
       await this.#kill("invocation timed out");
     } else if ("exit" in first) {
       const platform = first.exit.oomKilled
@@ -391,7 +406,7 @@ export class ExecutionEnvironment {
       document = platformDocument(platform);
       status = "error";
       reportErrorType = platform.errorType;
-      this.#state = "failed";
+      this.#fail();
     } else {
       document = answerDocument(requestId, first.answer);
       if (
@@ -405,7 +420,7 @@ export class ExecutionEnvironment {
       const end = await Promise.race([idle.promise, exited, deadline.promise]);
       if (end === "timeout") {
         status = "timeout";
-        this.#state = "failed";
+        this.#fail();
         await this.#kill("did not return to /next before the deadline");
       } else if (end !== "idle") {
         const exit = end.exit;
@@ -413,14 +428,15 @@ export class ExecutionEnvironment {
         reportErrorType = exit.oomKilled
           ? "Runtime.OutOfMemory"
           : "Runtime.ExitError";
-        this.#state = "failed";
+        this.#fail();
       }
     }
     deadline.cancel();
     this.#signals.onIdle = undefined;
     const endedAt = performance.now();
-    if (this.#state === "invoking") this.#state = "ready";
-    const durationMs = endedAt - dispatchedAt;
+    if (this.#state === "invoking") this.#transition("invoking", "ready");
+    const durationMs =
+      endedAt - dispatchedAt + (request.suppressedInitDurationMs ?? 0);
     const maxMemoryUsedMB = await this.#maxMemoryUsedMB();
     log(endLine(requestId), "platform");
     log(
@@ -450,11 +466,29 @@ export class ExecutionEnvironment {
     };
   }
 
+  /**
+   * Stops the Runtime's processes between Invocations, as Lambda freezes an idle environment
+   * (spec §7). @throws {IllegalStateError} unless the environment is `ready`.
+   */
+  async freeze(): Promise<void> {
+    if (this.#state !== "ready") {
+      throw new IllegalStateError(
+        `ExecutionEnvironment ${this.id} is ${this.#state}; only a ready one can be frozen.`,
+      );
+    }
+    await this.#sandbox.freeze();
+  }
+
+  /** Lets a frozen Runtime run again; resolves at once when it is not frozen. */
+  thaw(): Promise<void> {
+    return this.#sandbox.thaw();
+  }
+
   /** Kills the Runtime and closes the Runtime API. Idempotent. */
   destroy(reason: string): Promise<void> {
     this.#destroyed ??= (async () => {
       this.#state = "destroyed";
-      await this.#sandbox.destroy(reason);
+      await this.#sandbox.destroy(reason, { graceMs: SHUTDOWN_GRACE_MS });
       await this.#server.close();
     })();
     return this.#destroyed;
@@ -471,6 +505,11 @@ export class ExecutionEnvironment {
   async #kill(reason: string): Promise<void> {
     this.#peakBeforeKill = await this.#sandbox.peakMemoryBytes();
     await this.#sandbox.destroy(reason);
+  }
+
+  /** A failure ends the environment's usefulness, unless it is already destroyed (terminal). */
+  #fail(): void {
+    if (this.#state !== "destroyed") this.#state = "failed";
   }
 
   #transition(from: EnvironmentState, to: EnvironmentState): void {

@@ -11,24 +11,23 @@ import {
   type FunctionConfigInput,
 } from "../config/function-config.js";
 import { THAW_PATHS } from "../config/paths.js";
-import {
-  exitErrorDocument,
-  timeoutErrorDocument,
-} from "../errors/function-errors.js";
 import { prepareFunctionPackage } from "../packaging/function-artifact.js";
-import {
-  billedDurationMs,
-  endLine,
-  reportLine,
-  startLine,
-} from "../protocol/log-lines.js";
 import {
   resolveRuntime,
   type RuntimeLaunch,
 } from "../runtimes/resolve-runtime.js";
 import type { SandboxBackend } from "../sandbox/sandbox.js";
+import { invalidEntrypointDocument } from "../errors/function-errors.js";
+import { SandboxStartError } from "../errors/sandbox-errors.js";
+import { initReportLine } from "../protocol/log-lines.js";
 import {
-  ExecutionEnvironment,
+  answerInitFailure,
+  coldStart,
+  initDurations,
+  type ColdStartResult,
+} from "./cold-start.js";
+import {
+  type ExecutionEnvironment,
   type InitOutcome,
   type InvokeOutcome,
   type LogSource,
@@ -105,7 +104,7 @@ export async function invokeOnce(
 ): Promise<InvokeOnceResult> {
   const config = createFunctionConfig(request.function);
   const startedAt = performance.now();
-  // Made first so that its start-up work (cgroup detection) overlaps package preparation.
+  // Loading starts first: the backend's dynamic import runs while the package is hashed.
   const backendReady =
     options.backend === undefined
       ? createBackend("process")
@@ -122,60 +121,94 @@ export async function invokeOnce(
   if (launch.note !== undefined) options.onNote?.(launch.note);
   const backend = await backendReady;
   const requestId = randomUUID();
-  const start = (phase: "init" | "invoke"): Promise<ExecutionEnvironment> =>
-    ExecutionEnvironment.start({
+  let cold: ColdStartResult;
+  try {
+    cold = await coldStart({
       config,
       launch,
       taskRoot: prepared.taskRoot,
       runtimeDir: THAW_PATHS.runtimes,
       backend,
       onLog: options.onLog,
-      phase,
-      // The retried init runs inside the Invocation, under the function's timeout (spec §1.7).
-      ...(phase === "invoke"
-        ? { initTimeoutMs: config.timeout * 1000 }
-        : options.initTimeoutMs === undefined
-          ? {}
-          : { initTimeoutMs: options.initTimeoutMs }),
+      ...(options.initTimeoutMs === undefined
+        ? {}
+        : { initTimeoutMs: options.initTimeoutMs }),
     });
-
-  let environment = await start("init");
+  } catch (error) {
+    if (!(error instanceof SandboxStartError) || !error.entrypoint) throw error;
+    return invalidEntrypoint(error);
+  }
+  const { environment, init } = cold;
+  let result: InvokeOnceResult;
   try {
-    let init = await environment.init();
-    const firstInit = init;
-    if (init.status !== "success") {
-      await environment.destroy("init failed");
-      environment = await start("invoke");
-      init = await environment.init();
-    }
+    result = await invokeStarted(environment);
+  } catch (error) {
+    await environment.destroy("invocation failed").catch(() => undefined);
+    throw error;
+  }
+  await environment.destroy("invocation finished");
+  return result;
+
+  /** The program could not be executed at all: Lambda's `Runtime.InvalidEntrypoint` (spec §1.7). */
+  function invalidEntrypoint(error: SandboxStartError): InvokeOnceResult {
+    const failedAt = performance.now();
+    const document = invalidEntrypointDocument(requestId, error.message);
+    const init = {
+      status: "error",
+      durationMs: 0,
+      maxMemoryUsedMB: 0,
+      errorType: document.errorType,
+      report: {
+        body: Buffer.from(JSON.stringify(document)),
+        errorType: document.errorType,
+      },
+      exit: undefined,
+    } as const;
+    options.onLog(
+      initReportLine({
+        initDurationMs: 0,
+        phase: "init",
+        status: "error",
+        errorType: document.errorType,
+      }),
+      "platform",
+    );
+    const failure = answerInitFailure(init, config, options.onLog, requestId);
+    return {
+      config,
+      launch,
+      init,
+      requestId,
+      body: failure.body,
+      functionError: true,
+      errorType: failure.errorType,
+      invocation: undefined,
+      phases: {
+        packageMs: prepared.durationMs,
+        packageExtracted: prepared.extracted,
+        sandboxMs: failedAt - packageDoneAt,
+        runtimeInitMs: 0,
+        invokeMs: 0,
+        totalMs: failedAt - startedAt,
+      },
+    };
+  }
+
+  async function invokeStarted(
+    environment: ExecutionEnvironment,
+  ): Promise<InvokeOnceResult> {
     const readyAt = performance.now();
     const { requestedAt, spawnedAt } = environment.sandboxTimings;
     if (init.status !== "success") {
-      const failure = initFailureDocument(requestId, init, config.timeout);
-      const durationMs = init.durationMs;
-      options.onLog(startLine(requestId, config.version), "platform");
-      options.onLog(endLine(requestId), "platform");
-      options.onLog(
-        reportLine({
-          requestId,
-          durationMs,
-          billedDurationMs: billedDurationMs(durationMs),
-          memorySizeMB: config.memorySize,
-          maxMemoryUsedMB: init.maxMemoryUsedMB,
-          status: init.status === "timeout" ? "timeout" : "error",
-          ...(init.status === "error" ? { errorType: init.errorType } : {}),
-        }),
-        "platform",
-      );
+      const failure = answerInitFailure(init, config, options.onLog, requestId);
       return {
         config,
         launch,
         init,
         requestId,
-        body: failure,
+        body: failure.body,
         functionError: true,
-        errorType:
-          init.status === "error" ? init.errorType : "Sandbox.Timedout",
+        errorType: failure.errorType,
         invocation: undefined,
         phases: {
           packageMs: prepared.durationMs,
@@ -190,11 +223,7 @@ export async function invokeOnce(
     const invocation = await environment.invoke({
       requestId,
       payload: request.payload,
-      // A retried init is folded into the Invocation's Duration; only a first, successful init is
-      // reported as Init Duration (spec §1.7).
-      ...(firstInit.status === "success"
-        ? { initDurationMs: init.durationMs }
-        : {}),
+      ...initDurations(cold),
       ...(request.clientContext === undefined
         ? {}
         : { clientContext: request.clientContext }),
@@ -218,30 +247,5 @@ export async function invokeOnce(
         totalMs: invocation.timings.answeredAt - startedAt,
       },
     };
-  } finally {
-    await environment.destroy("invocation finished");
   }
-}
-
-/** The caller's document after init failed twice: the Runtime's own report, else ExitError. */
-function initFailureDocument(
-  requestId: string,
-  init: Exclude<InitOutcome, { status: "success" }>,
-  timeoutSeconds: number,
-): Buffer {
-  if (init.status === "timeout") {
-    return Buffer.from(
-      JSON.stringify(timeoutErrorDocument(requestId, timeoutSeconds)),
-    );
-  }
-  if (init.report !== undefined) return init.report.body;
-  return Buffer.from(
-    JSON.stringify(
-      exitErrorDocument(
-        requestId,
-        init.exit?.code ?? null,
-        init.exit?.signal ?? null,
-      ),
-    ),
-  );
 }

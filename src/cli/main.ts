@@ -10,6 +10,7 @@ import { Command, CommanderError } from "commander";
 import { ThawError } from "../errors/thaw-error.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerInvokeCommand } from "./commands/invoke.js";
+import { registerServeCommand } from "./commands/serve.js";
 
 const program = new Command("thaw")
   .description(
@@ -22,6 +23,7 @@ registerInvokeCommand(program, {
   nodeStartupMs,
   moduleLoadMs: performance.now() - nodeStartupMs,
 });
+registerServeCommand(program);
 registerDemoCommand(program);
 
 try {

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 /**
  * The root of thaw's checkout: the nearest folder above this module that holds thaw's
  * `package.json`. Found by walking up, because this module runs both from `dist/src/config/` and
- * from the bundled CLI `dist/thaw.mjs`.
+ * from the bundled CLI `dist/bundle/thaw.mjs`.
  */
 export const THAW_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 

@@ -5,6 +5,19 @@ import { ThawError } from "./thaw-error.js";
 export class SandboxStartError extends ThawError {
   override readonly name = "SandboxStartError";
   readonly blame = "platform";
+  /**
+   * True when the Runtime's program itself could not be executed (missing, not executable, a bad
+   * interpreter line): Lambda's `Runtime.InvalidEntrypoint`, the function's fault.
+   */
+  readonly entrypoint: boolean;
+
+  constructor(
+    message: string,
+    options: { cause?: unknown; entrypoint?: boolean } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.entrypoint = options.entrypoint ?? false;
+  }
 }
 
 /** An object was asked to do something its current state forbids. */
@@ -23,4 +36,13 @@ export class SandboxCleanupError extends ThawError {
 export class CgroupError extends ThawError {
   override readonly name = "CgroupError";
   readonly blame = "platform";
+}
+
+/**
+ * An environment's init failed where no Invocation can receive the failure: a provisioned
+ * environment, started ahead of any Invocation.
+ */
+export class EnvironmentInitError extends ThawError {
+  override readonly name = "EnvironmentInitError";
+  readonly blame = "function";
 }

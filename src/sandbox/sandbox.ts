@@ -5,6 +5,11 @@
  * only this file. A Sandbox holds one Runtime process and everything it spawns. Its lifecycle is
  * `running → exited` (the Runtime ended by itself) or `running → destroyed` (thaw ended it); both are
  * terminal. `destroy()` is idempotent and always leaves no process, cgroup or temporary folder behind.
+ *
+ * A running sandbox may also be frozen between Invocations, as Lambda freezes an environment
+ * (spec §7): `freeze()` stops every process (no CPU at all; memory, sockets and files are kept),
+ * `thaw()` lets them run again. Frozen is not a state of its own but a flag of `running`
+ * ({@link Sandbox.frozen}); `destroy()` of a frozen sandbox thaws it first.
  */
 
 /** Where a line of the Runtime's output came from. */
@@ -59,9 +64,33 @@ export interface Sandbox {
    * Undefined when it cannot be measured.
    */
   peakMemoryBytes(): Promise<number | undefined>;
+  /** True from a call of {@link freeze} until the next call of {@link thaw}. */
+  readonly frozen: boolean;
+  /**
+   * Stops every process of the sandbox until {@link thaw}: they get no CPU time and no signal
+   * handler runs, but keep their memory, open sockets and files. Resolves once the backend has
+   * stopped them as far as it can tell (the cgroup freezer reports them frozen; without a
+   * freezer, SIGSTOP has been sent to the Runtime's process group, which stops each process
+   * before it runs further user code). Peak memory can still be read while frozen. Idempotent:
+   * freezing a frozen sandbox returns the same promise. A freeze that fails leaves the sandbox
+   * thawed.
+   * @throws {IllegalStateError} when the sandbox is not running.
+   * @throws {CgroupError} when the freezer did not settle in time.
+   */
+  freeze(): Promise<void>;
+  /**
+   * Lets the processes of a frozen sandbox run again; background work resumes where it was. It
+   * does not wait for a freeze in progress (an Invocation may be waiting): it undoes it. When the
+   * sandbox is not frozen it only waits for a thaw in progress.
+   * @throws {IllegalStateError} when the sandbox is not running.
+   * @throws {CgroupError} when the freezer did not settle in time.
+   */
+  thaw(): Promise<void>;
   /**
    * Ends every process of the sandbox: SIGTERM, then SIGKILL after the backend's grace period
-   * (0 ms unless given), then releases the sandbox's resources. Idempotent.
+   * (0 ms unless given), then releases the sandbox's resources. A frozen sandbox is thawed first,
+   * so that its Runtime can handle SIGTERM (and, with the cgroup v1 freezer, so that SIGKILL takes
+   * effect at all). Idempotent.
    */
   destroy(reason: string, options?: DestroyOptions): Promise<void>;
 }

@@ -15,6 +15,8 @@ import { join, relative } from "node:path";
 import { THAW_ROOT } from "../../src/config/paths.js";
 import { PLATFORM_ERROR_TYPES } from "../../src/errors/function-errors.js";
 import { RUNTIME_API_ERROR_STATUS } from "../../src/errors/runtime-api-errors.js";
+import { ServiceException } from "../../src/errors/service-exceptions.js";
+import { SERVICE_EXCEPTION_STATUS } from "../../src/errors/status-table.js";
 import { ThawError } from "../../src/errors/thaw-error.js";
 
 /** One row of a catalog table: the name in its first column and the other cells, trimmed. */
@@ -25,6 +27,7 @@ interface CatalogRow {
 
 /** The headings of docs/errors.md whose tables the test knows, one table each. */
 const HEADINGS = {
+  service: "Service exceptions",
   platform: "Platform function errors",
   logOnly: "Error types in log lines only",
   managedRuntimes: "Error types of thaw's managed runtimes",
@@ -133,6 +136,12 @@ function captures(files: readonly string[], pattern: RegExp): string[] {
 
 const SRC = join(THAW_ROOT, "src");
 
+/**
+ * `ServiceException` is the one class whose `name` is chosen per instance (any name of the status
+ * table): the "Service exceptions" table documents those names, not the "Error classes" table.
+ */
+const PER_INSTANCE_NAMES: readonly string[] = [ServiceException.name];
+
 /** A `ThawError` subclass exported by src/errors/, instantiated. */
 interface ErrorClass {
   readonly className: string;
@@ -152,6 +161,7 @@ async function thawErrorClasses(): Promise<ErrorClass[]> {
     for (const value of Object.values(exports as Record<string, unknown>)) {
       if (typeof value !== "function") continue;
       if (!(value.prototype instanceof ThawError)) continue;
+      if (PER_INSTANCE_NAMES.includes(value.name)) continue;
       // Every constructor takes a message in its first or second place; both get a probe string.
       const make = value as new (first: string, second: string) => ThawError;
       classes.push({
@@ -162,6 +172,30 @@ async function thawErrorClasses(): Promise<ErrorClass[]> {
   }
   return classes;
 }
+
+test("every service exception is documented with its HTTP status and Type", () => {
+  assertNames(HEADINGS.service, Object.keys(SERVICE_EXCEPTION_STATUS));
+  const statuses: Readonly<Record<string, number>> = SERVICE_EXCEPTION_STATUS;
+  for (const row of rowsUnder(HEADINGS.service)) {
+    const status = statuses[row.name];
+    assert.equal(row.cells[1], String(status), `${row.name}: HTTP status`);
+    // The body's `Type` and the blame follow from the status (service-exceptions.ts).
+    const exception = new ServiceException(
+      row.name as keyof typeof SERVICE_EXCEPTION_STATUS,
+      "probe",
+    );
+    assert.equal(exception.statusCode, status);
+    assert.equal(
+      row.cells[2],
+      exception.fault === "client" ? "User" : "Service",
+      `${row.name}: Type`,
+    );
+    assert.equal(
+      exception.blame,
+      exception.fault === "client" ? "client" : "platform",
+    );
+  }
+});
 
 test("every platform function error type is documented, and no other", () => {
   assertNames(HEADINGS.platform, PLATFORM_ERROR_TYPES);
@@ -248,7 +282,7 @@ test("every ThawError class is documented with its name, blame and exit status",
   const declared = captures(
     sources(SRC, ".ts"),
     /class (\w+) extends ThawError/g,
-  );
+  ).filter((name) => !PER_INSTANCE_NAMES.includes(name));
   assert.deepEqual(
     classes.map((c) => c.className).sort(),
     [...declared].sort(),

@@ -40,10 +40,13 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** cgroup folders named `thaw-<this pid>-…` under the cgroups this process sits in. */
-export function ownCgroups(): string[] {
+/**
+ * cgroup folders named `thaw-<pid>-…` (made by thaw running as `pid`, by default this process) under
+ * the cgroups this process sits in.
+ */
+export function ownCgroups(pid: number = process.pid): string[] {
   const found: string[] = [];
-  const prefix = `thaw-${process.pid}-`;
+  const prefix = `thaw-${String(pid)}-`;
   for (const line of readFileSync("/proc/self/cgroup", "utf8")
     .trim()
     .split("\n")) {

@@ -3,7 +3,9 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { invokeOnce, type ColdStartPhases } from "../../app/invoke-once.js";
 import { findRuntime, RUNTIMES } from "../../config/runtimes.js";
+import { ServiceException } from "../../errors/service-exceptions.js";
 import { InvalidParameterValueError } from "../../errors/usage-errors.js";
+import { MAX_REQUEST_PAYLOAD_BYTES } from "../../protocol/runtime-api.js";
 import { parseEnvAssignments, parseIntegerOption } from "../options.js";
 
 /** Start-up figures of this CLI process, for `--phases`. */
@@ -121,8 +123,6 @@ export function registerInvokeCommand(
           },
         },
       );
-      if (result.launch.note !== undefined)
-        process.stderr.write(`thaw: note: ${result.launch.note}\n`);
       process.stdout.write(result.body);
       process.stdout.write("\n");
       if (options.phases === true)
@@ -147,7 +147,14 @@ function readEvent(event: string | undefined): Buffer {
       );
     }
   } else text = event;
-  return Buffer.from(validJson(text, "the event"));
+  const payload = Buffer.from(validJson(text, "the event"));
+  if (payload.length > MAX_REQUEST_PAYLOAD_BYTES) {
+    throw new ServiceException(
+      "RequestTooLargeException",
+      `Request must be smaller than ${String(MAX_REQUEST_PAYLOAD_BYTES)} bytes for the InvokeFunction operation (the event has ${String(payload.length)} bytes).`,
+    );
+  }
+  return payload;
 }
 
 function validJson(text: string, what: string): string {

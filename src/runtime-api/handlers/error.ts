@@ -4,7 +4,10 @@
  * from the documented shape.
  */
 import { RuntimeApiError } from "../../errors/runtime-api-errors.js";
-import { RUNTIME_HEADERS } from "../../protocol/runtime-api.js";
+import {
+  MAX_RESPONSE_PAYLOAD_BYTES,
+  RUNTIME_HEADERS,
+} from "../../protocol/runtime-api.js";
 import type { RuntimeChannel } from "../runtime-channel.js";
 import { ACCEPTED, type HandlerReply } from "./reply.js";
 import type { PostRequest } from "./response.js";
@@ -24,11 +27,11 @@ export function handleError(
   if (body.kind === "too-large") {
     channel.answer(requestId, {
       kind: "oversize",
-      limitBytes: body.receivedBytes,
+      limitBytes: MAX_RESPONSE_PAYLOAD_BYTES,
     });
     throw new RuntimeApiError(
       "RequestEntityTooLarge",
-      "The error document exceeds the maximum allowed payload size.",
+      `Exceeded maximum allowed payload size (${MAX_RESPONSE_PAYLOAD_BYTES} bytes).`,
     );
   }
   const header = headers[RUNTIME_HEADERS.errorType];

@@ -1,0 +1,312 @@
+/**
+ * Invocations of registered functions: admission by the scheduler, one environment pool per
+ * function version (and code revision), the async `Event` queue, and the registry's changes carried
+ * out on the pools (retire on update, provisioned concurrency, reserved concurrency).
+ *
+ * The synchronous path: resolve → admit (429 beyond the limits) → acquire an environment (warm and
+ * thawed, or cold: created for this Invocation) → invoke → release (reusable, or destroyed when its
+ * Runtime failed) → give the admission back.
+ */
+import { randomUUID } from "node:crypto";
+import type { FunctionRegistry } from "../control-plane/function-registry.js";
+import type {
+  RegistryChange,
+  ResolvedFunction,
+} from "../control-plane/registry-change.js";
+import { invalidEntrypointDocument } from "../errors/function-errors.js";
+import { ServiceException } from "../errors/service-exceptions.js";
+import { SandboxStartError } from "../errors/sandbox-errors.js";
+import type { FunctionRef } from "../protocol/control-plane.js";
+import {
+  EnvironmentPool,
+  type PoolEnvironmentState,
+} from "../pool/environment-pool.js";
+import type { EnvironmentKind } from "../pool/pool-policy.js";
+import {
+  resolveRuntime,
+  type RuntimeLaunch,
+} from "../runtimes/resolve-runtime.js";
+import type { SandboxBackend } from "../sandbox/sandbox.js";
+import {
+  InvocationQueue,
+  type RunOutcome,
+} from "../scheduler/invocation-queue.js";
+import type { Scheduler } from "../scheduler/scheduler.js";
+import { initReportLine } from "../protocol/log-lines.js";
+import {
+  PooledFunctionEnvironment,
+  type LogSink,
+  type PooledInvocation,
+} from "./pooled-environment.js";
+
+/** Where runtimes and toolchains live (from `THAW_PATHS`). */
+export interface RuntimeDirs {
+  readonly runtimesDir: string;
+  readonly javaClientDir: string;
+  readonly toolchainsDir: string;
+}
+
+/** Options of {@link FunctionInvoker}. */
+export interface FunctionInvokerOptions {
+  readonly registry: FunctionRegistry;
+  readonly scheduler: Scheduler;
+  readonly backend: SandboxBackend;
+  readonly dirs: RuntimeDirs;
+  readonly onLog: LogSink;
+  /** Receives thaw's own remarks (a substituted interpreter, a failed freeze, a dropped event). */
+  readonly onNote: (note: string) => void;
+  /**
+   * How long an idle environment lives.
+   * @default 600000 (10 min, spec §7)
+   */
+  readonly keepAliveMs?: number;
+  /**
+   * Delays before the 1st and 2nd retry of a failed `Event` Invocation.
+   * @default [60000, 120000] (Lambda's)
+   */
+  readonly eventRetryDelaysMs?: readonly [number, number];
+}
+
+/** One synchronous Invocation's input. */
+export interface InvocationInput {
+  readonly payload: Buffer;
+  readonly tail: boolean;
+  readonly clientContext: string | undefined;
+  readonly invokedFunctionArn: string;
+}
+
+/** An `Event` waiting in the queue. */
+interface QueuedEvent {
+  readonly ref: FunctionRef;
+  readonly requestId: string;
+  readonly payload: Buffer;
+}
+
+/** The pool of one function version, with what its environments are started from. */
+interface PoolEntry {
+  readonly pool: EnvironmentPool<PooledFunctionEnvironment>;
+  readonly resolved: ResolvedFunction;
+}
+
+/** Runs Invocations of the functions in a registry. */
+export class FunctionInvoker {
+  readonly #options: FunctionInvokerOptions;
+  readonly #pools = new Map<string, PoolEntry>();
+  readonly #queue: InvocationQueue<QueuedEvent>;
+  readonly #unsubscribe: () => void;
+
+  constructor(options: FunctionInvokerOptions) {
+    this.#options = options;
+    this.#queue = new InvocationQueue<QueuedEvent>({
+      run: (event) => this.#runEvent(event),
+      onDiscard: (event, details) => {
+        options.onNote(
+          `Event ${event.requestId} for ${event.ref.functionName} discarded: ${details.reason} after ${String(details.attempts)} attempt(s).`,
+        );
+      },
+      ...(options.eventRetryDelaysMs === undefined
+        ? {}
+        : { retryDelaysMs: options.eventRetryDelaysMs }),
+    });
+    this.#unsubscribe = options.registry.onChange((change) => {
+      this.#apply(change);
+    });
+  }
+
+  /**
+   * Runs one synchronous Invocation of `resolved`.
+   * @throws {ServiceException} `TooManyRequestsException` beyond the concurrency limits.
+   */
+  async invoke(
+    resolved: ResolvedFunction,
+    input: InvocationInput,
+  ): Promise<PooledInvocation> {
+    const admission = this.#options.scheduler.admit(
+      resolved.functionName,
+      resolved.reservedConcurrency,
+    );
+    try {
+      const { pool } = this.#poolFor(resolved);
+      let lease;
+      try {
+        lease = await pool.acquire();
+      } catch (error) {
+        if (error instanceof SandboxStartError && error.entrypoint) {
+          return this.#invalidEntrypoint(resolved, error, input.tail);
+        }
+        throw error;
+      }
+      const environment = lease.environment;
+      let result: PooledInvocation | undefined;
+      try {
+        result = await environment.invoke(
+          {
+            payload: input.payload,
+            invokedFunctionArn: input.invokedFunctionArn,
+            ...(input.clientContext === undefined
+              ? {}
+              : { clientContext: input.clientContext }),
+          },
+          { tail: input.tail },
+        );
+        return result;
+      } finally {
+        pool.release(
+          environment,
+          result?.reusable === true ? "reusable" : "broken",
+        );
+      }
+    } finally {
+      admission.release();
+    }
+  }
+
+  /** Queues an `Event` Invocation; the caller has its 202 at once. Returns its request id. */
+  enqueue(ref: FunctionRef, payload: Buffer): string {
+    const requestId = randomUUID();
+    this.#queue.enqueue({ ref, requestId, payload });
+    return requestId;
+  }
+
+  /** Environment counts by state for each pool, for the status page. */
+  environments(): Map<string, Record<PoolEnvironmentState, number>> {
+    const counts = new Map<string, Record<PoolEnvironmentState, number>>();
+    for (const [key, entry] of this.#pools)
+      counts.set(key, entry.pool.counts());
+    return counts;
+  }
+
+  /** Stops taking Events, lets running Invocations finish, then stops every environment. */
+  async close(): Promise<void> {
+    this.#unsubscribe();
+    await this.#queue.close();
+    await Promise.all([...this.#pools.values()].map((e) => e.pool.close()));
+    this.#pools.clear();
+  }
+
+  /** Stops everything now. */
+  async destroy(reason: string): Promise<void> {
+    this.#unsubscribe();
+    await this.#queue.destroy();
+    await Promise.all(
+      [...this.#pools.values()].map((e) => e.pool.destroy(reason)),
+    );
+    this.#pools.clear();
+  }
+
+  #poolFor(resolved: ResolvedFunction): PoolEntry {
+    const existing = this.#pools.get(resolved.key);
+    if (existing !== undefined) return existing;
+    const options = this.#options;
+    const { config, taskRoot } = resolved;
+    let launch: RuntimeLaunch | undefined;
+    const pool = new EnvironmentPool<PooledFunctionEnvironment>({
+      name: resolved.key,
+      create: (kind: EnvironmentKind) => {
+        options.scheduler.scaleUp(resolved.functionName);
+        if (launch === undefined) {
+          launch = resolveRuntime(config, taskRoot, options.dirs);
+          if (launch.note !== undefined) options.onNote(launch.note);
+        }
+        return PooledFunctionEnvironment.start({
+          config,
+          launch,
+          taskRoot,
+          runtimeDir: options.dirs.runtimesDir,
+          backend: options.backend,
+          kind,
+          onLog: options.onLog,
+        });
+      },
+      ...(options.keepAliveMs === undefined
+        ? {}
+        : { keepAliveMs: options.keepAliveMs }),
+      onProvisionedStatus: (status) => {
+        options.registry.reportProvisionedStatus(resolved.key, status);
+      },
+      onError: (error, operation, environmentId) => {
+        options.onNote(
+          `${resolved.key}: ${operation} of environment ${environmentId ?? "-"} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      },
+    });
+    const entry = { pool, resolved };
+    this.#pools.set(resolved.key, entry);
+    return entry;
+  }
+
+  #apply(change: RegistryChange): void {
+    switch (change.kind) {
+      case "retired": {
+        const entry = this.#pools.get(change.key);
+        if (entry === undefined) return;
+        this.#pools.delete(change.key);
+        // In-flight Invocations finish on their environments; then the pool is gone.
+        void entry.pool.close();
+        return;
+      }
+      case "provisioned":
+        this.#poolFor(change.function).pool.setProvisioned(change.requested);
+        return;
+      case "reserved":
+        this.#options.scheduler.setReserved(
+          change.functionName,
+          change.reserved,
+        );
+        return;
+    }
+  }
+
+  async #runEvent(event: QueuedEvent): Promise<RunOutcome> {
+    let resolved: ResolvedFunction;
+    try {
+      resolved = this.#options.registry.resolve(event.ref);
+    } catch {
+      return "platform-error";
+    }
+    try {
+      const result = await this.invoke(resolved, {
+        payload: event.payload,
+        tail: false,
+        clientContext: undefined,
+        invokedFunctionArn: resolved.config.functionArn,
+      });
+      return result.functionError ? "function-error" : "success";
+    } catch (error) {
+      if (
+        error instanceof ServiceException &&
+        error.name === "TooManyRequestsException"
+      ) {
+        return "throttled";
+      }
+      return "platform-error";
+    }
+  }
+
+  /** The answer when the Runtime's program cannot be executed at all (spec §1.7). */
+  #invalidEntrypoint(
+    resolved: ResolvedFunction,
+    error: SandboxStartError,
+    tail: boolean,
+  ): PooledInvocation {
+    const requestId = randomUUID();
+    const line = initReportLine({
+      initDurationMs: 0,
+      phase: "invoke",
+      status: "error",
+      errorType: "Runtime.InvalidEntrypoint",
+    });
+    this.#options.onLog(line, "platform", resolved.config);
+    return {
+      requestId,
+      body: Buffer.from(
+        JSON.stringify(invalidEntrypointDocument(requestId, error.message)),
+      ),
+      contentType: "application/json",
+      functionError: true,
+      errorType: "Runtime.InvalidEntrypoint",
+      log: tail ? line : undefined,
+      reusable: false,
+    };
+  }
+}

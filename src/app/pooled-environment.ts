@@ -1,0 +1,202 @@
+/**
+ * An ExecutionEnvironment as a pool holds it: started and initialised by {@link
+ * PooledFunctionEnvironment.start}, then invoked many times, one Invocation at a time, frozen in
+ * between. It routes the environment's log lines to one sink, and to the current Invocation's
+ * capture when the caller asked for its log (`X-Amz-Log-Type: Tail`).
+ *
+ * An on-demand environment whose init failed twice (the cold start's retry included) is still
+ * handed over: its first Invocation answers with the init failure, as Lambda's does, and the
+ * environment is then not reusable.
+ */
+import { randomUUID } from "node:crypto";
+import type { FunctionConfig } from "../config/function-config.js";
+import type { RuntimeLaunch } from "../runtimes/resolve-runtime.js";
+import type { EnvironmentKind } from "../pool/pool-policy.js";
+import type { PooledEnvironment } from "../pool/environment-pool.js";
+import type { SandboxBackend } from "../sandbox/sandbox.js";
+import {
+  answerInitFailure,
+  coldStart,
+  initDurations,
+  type ColdStartResult,
+} from "./cold-start.js";
+import type { InvokeRequest, LogSource } from "./execution-environment.js";
+import { EnvironmentInitError } from "../errors/sandbox-errors.js";
+
+/** Receives every log line of an environment, with the function it belongs to. */
+export type LogSink = (
+  line: string,
+  source: LogSource,
+  config: FunctionConfig,
+) => void;
+
+/** Options of {@link PooledFunctionEnvironment.start}. */
+export interface PooledEnvironmentOptions {
+  readonly config: FunctionConfig;
+  readonly launch: RuntimeLaunch;
+  readonly taskRoot: string;
+  readonly runtimeDir: string;
+  readonly backend: SandboxBackend;
+  readonly kind: EnvironmentKind;
+  readonly onLog: LogSink;
+}
+
+/** What one Invocation on a pooled environment produced. */
+export interface PooledInvocation {
+  readonly requestId: string;
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly functionError: boolean;
+  readonly errorType: string | undefined;
+  /** The Invocation's text log, when it was asked for. */
+  readonly log: string | undefined;
+  /** False when the environment must not serve again (its Runtime failed, timed out or exited). */
+  readonly reusable: boolean;
+}
+
+/** One pooled ExecutionEnvironment. */
+export class PooledFunctionEnvironment implements PooledEnvironment {
+  readonly id: string;
+  readonly #start: ColdStartResult;
+  readonly #config: FunctionConfig;
+  readonly #kind: EnvironmentKind;
+  /** Lines since creation, kept for the first Invocation's log (its cold start shows in it). */
+  #initLines: string[] | undefined;
+  #capture: string[] | undefined;
+  #invocations = 0;
+  readonly #sink: (line: string, source: LogSource) => void;
+
+  private constructor(
+    start: ColdStartResult,
+    options: PooledEnvironmentOptions,
+    initLines: string[] | undefined,
+    router: { target: PooledFunctionEnvironment | undefined },
+  ) {
+    this.id = start.environment.id;
+    this.#start = start;
+    this.#config = options.config;
+    this.#kind = options.kind;
+    this.#initLines = initLines;
+    this.#sink = (line, source) => {
+      options.onLog(line, source, options.config);
+    };
+    router.target = this;
+  }
+
+  /**
+   * Starts an environment and runs its init. An on-demand init that fails is retried once; a
+   * provisioned one that fails rejects, leaving nothing behind.
+   * @throws {SandboxStartError} when the Runtime cannot be started at all.
+   * @throws {EnvironmentInitError} when a provisioned environment's init fails.
+   */
+  static async start(
+    options: PooledEnvironmentOptions,
+  ): Promise<PooledFunctionEnvironment> {
+    const { config } = options;
+    const initLines: string[] = [];
+    const router: { target: PooledFunctionEnvironment | undefined } = {
+      target: undefined,
+    };
+    const onLog = (line: string, source: LogSource): void => {
+      const target = router.target;
+      if (target === undefined) initLines.push(line);
+      else target.#capture?.push(line);
+      options.onLog(line, source, config);
+    };
+    const provisioned = options.kind === "provisioned-concurrency";
+    const start = await coldStart(
+      {
+        config,
+        launch: options.launch,
+        taskRoot: options.taskRoot,
+        runtimeDir: options.runtimeDir,
+        backend: options.backend,
+        onLog,
+        initializationType: provisioned
+          ? "provisioned-concurrency"
+          : "on-demand",
+      },
+      { retry: !provisioned },
+    );
+    if (provisioned && start.init.status !== "success") {
+      await start.environment.destroy("provisioned init failed");
+      throw new EnvironmentInitError(
+        `Provisioned environment of ${config.functionName}:${config.version} failed to initialise (${start.init.status === "error" ? start.init.errorType : "init timed out"}).`,
+      );
+    }
+    return new PooledFunctionEnvironment(
+      start,
+      options,
+      provisioned ? undefined : initLines,
+      router,
+    );
+  }
+
+  /** Runs one Invocation. */
+  async invoke(
+    request: Omit<InvokeRequest, "initDurationMs" | "suppressedInitDurationMs">,
+    options: { readonly tail: boolean },
+  ): Promise<PooledInvocation> {
+    const first = this.#invocations === 0;
+    this.#invocations += 1;
+    const initLines = this.#initLines;
+    this.#initLines = undefined;
+    const capture = options.tail ? (initLines ?? []) : undefined;
+    this.#capture = capture;
+    try {
+      const init = this.#start.init;
+      if (init.status !== "success") {
+        const requestId = request.requestId ?? randomUUID();
+        const failure = answerInitFailure(
+          init,
+          this.#config,
+          (line, source) => {
+            capture?.push(line);
+            this.#sink(line, source);
+          },
+          requestId,
+        );
+        return {
+          requestId,
+          body: failure.body,
+          contentType: "application/json",
+          functionError: true,
+          errorType: failure.errorType,
+          log: capture?.join("\n"),
+          reusable: false,
+        };
+      }
+      const environment = this.#start.environment;
+      const outcome = await environment.invoke({
+        ...request,
+        // The cold start shows on the first on-demand Invocation's REPORT line only.
+        ...(first && this.#kind === "on-demand"
+          ? initDurations(this.#start)
+          : {}),
+      });
+      return {
+        requestId: outcome.requestId,
+        body: outcome.body,
+        contentType: outcome.contentType,
+        functionError: outcome.functionError,
+        errorType: outcome.errorType,
+        log: capture?.join("\n"),
+        reusable: environment.state === "ready",
+      };
+    } finally {
+      this.#capture = undefined;
+    }
+  }
+
+  freeze(): Promise<void> {
+    return this.#start.environment.freeze();
+  }
+
+  thaw(): Promise<void> {
+    return this.#start.environment.thaw();
+  }
+
+  destroy(reason: string): Promise<void> {
+    return this.#start.environment.destroy(reason);
+  }
+}
