@@ -3,16 +3,20 @@
  * its init; when init fails, start a fresh one and retry init once inside the Invocation, under the
  * function's timeout (Lambda's suppressed init, spec §1.7). When the retry fails too, the Invocation
  * answers with the init failure, which {@link answerInitFailure} turns into Lambda's lines and document.
+ * A Runtime program that cannot be executed at all is such a failure too (`Runtime.InvalidEntrypoint`),
+ * not an error of thaw: it is not retried, since a second exec would fail the same way.
  */
-import { randomUUID } from "node:crypto";
 import type { FunctionConfig } from "../config/function-config.js";
 import {
   exitErrorDocument,
+  invalidEntrypointDocument,
   timeoutErrorDocument,
 } from "../errors/function-errors.js";
+import { SandboxStartError } from "../errors/sandbox-errors.js";
 import {
   billedDurationMs,
   endLine,
+  initReportLine,
   reportLine,
   startLine,
 } from "../protocol/log-lines.js";
@@ -33,28 +37,77 @@ export interface ColdStartOptions {
   readonly retry?: boolean;
 }
 
-/** The environment a cold start produced, and how its init went. */
-export interface ColdStartResult {
-  /** `ready` when `init` succeeded; otherwise `failed`, and already stopped. */
-  readonly environment: ExecutionEnvironment;
-  /** The first init's outcome. */
-  readonly firstInit: InitOutcome;
-  /** The outcome that counts: the retry's when there was one, else the first. */
-  readonly init: InitOutcome;
-}
+/** An init that did not succeed. */
+export type InitFailure = Exclude<InitOutcome, { status: "success" }>;
+
+/**
+ * The environment a cold start produced, and how its init went: an environment that is `ready`
+ * when `init` succeeded (otherwise `failed`, and already stopped), or none at all when the Runtime's
+ * program could not be executed (`init` is then `Runtime.InvalidEntrypoint`, `entrypointError` why).
+ */
+export type ColdStartResult =
+  | {
+      readonly environment: ExecutionEnvironment;
+      readonly entrypointError: undefined;
+      /** The first init's outcome. */
+      readonly firstInit: InitOutcome;
+      /** The outcome that counts: the retry's when there was one, else the first. */
+      readonly init: InitOutcome;
+    }
+  | {
+      readonly environment: undefined;
+      readonly entrypointError: SandboxStartError;
+      readonly firstInit: InitFailure;
+      readonly init: InitFailure;
+    };
 
 /**
  * Starts an environment and runs init, retrying once on failure.
- * @throws {SandboxStartError} when the Runtime cannot be started at all.
+ * @throws {SandboxStartError} when the Runtime cannot be started for a reason other than its
+ *   program (cgroups, spawn).
  */
 export async function coldStart(
   environmentOptions: Omit<ExecutionEnvironmentOptions, "phase">,
   options: ColdStartOptions = {},
 ): Promise<ColdStartResult> {
-  const first = await ExecutionEnvironment.start(environmentOptions);
+  const requestedAt = performance.now();
+  let first: ExecutionEnvironment;
+  try {
+    first = await ExecutionEnvironment.start(environmentOptions);
+  } catch (error) {
+    if (!(error instanceof SandboxStartError) || !error.entrypoint) throw error;
+    const init: InitFailure = {
+      status: "error",
+      durationMs: performance.now() - requestedAt,
+      maxMemoryUsedMB: 0,
+      errorType: "Runtime.InvalidEntrypoint",
+      report: undefined,
+      exit: undefined,
+    };
+    environmentOptions.onLog(
+      initReportLine({
+        initDurationMs: init.durationMs,
+        phase: "init",
+        status: "error",
+        errorType: init.errorType,
+      }),
+      "platform",
+    );
+    return {
+      environment: undefined,
+      entrypointError: error,
+      firstInit: init,
+      init,
+    };
+  }
   const firstInit = await first.init();
   if (firstInit.status === "success" || options.retry === false) {
-    return { environment: first, firstInit, init: firstInit };
+    return {
+      environment: first,
+      entrypointError: undefined,
+      firstInit,
+      init: firstInit,
+    };
   }
   await first.destroy("init failed");
   const retried = await ExecutionEnvironment.start({
@@ -63,7 +116,12 @@ export async function coldStart(
     // The retried init runs inside the Invocation, under the function's timeout (spec §1.7).
     initTimeoutMs: environmentOptions.config.timeout * 1000,
   });
-  return { environment: retried, firstInit, init: await retried.init() };
+  return {
+    environment: retried,
+    entrypointError: undefined,
+    firstInit,
+    init: await retried.init(),
+  };
 }
 
 /** The Invoke-side view of a cold start's init: what goes on the REPORT line. */
@@ -77,16 +135,25 @@ export function initDurations(
     : { suppressedInitDurationMs: start.init.durationMs };
 }
 
+/** Options of {@link answerInitFailure}. */
+export interface AnswerInitFailureOptions {
+  readonly onLog: (line: string, source: LogSource) => void;
+  readonly requestId: string;
+  /** The cold start's {@link ColdStartResult.entrypointError}. */
+  readonly entrypointError: SandboxStartError | undefined;
+}
+
 /**
- * Prints START, END and REPORT for an Invocation whose init failed twice, and returns the caller's
- * document: the Runtime's own report, else `Runtime.ExitError`, or `Sandbox.Timedout`.
+ * Prints START, END and REPORT for an Invocation whose cold start failed (init failed twice, or the
+ * program could not be executed), and returns the caller's document: the Runtime's own report, else
+ * `Runtime.InvalidEntrypoint`, `Runtime.ExitError` or `Sandbox.Timedout`.
  */
 export function answerInitFailure(
-  init: Exclude<InitOutcome, { status: "success" }>,
+  init: InitFailure,
   config: FunctionConfig,
-  onLog: (line: string, source: LogSource) => void,
-  requestId: string = randomUUID(),
+  options: AnswerInitFailureOptions,
 ): { body: Buffer; errorType: string } {
+  const { onLog, requestId, entrypointError } = options;
   onLog(startLine(requestId, config.version), "platform");
   onLog(endLine(requestId), "platform");
   onLog(
@@ -111,6 +178,16 @@ export function answerInitFailure(
   }
   if (init.report !== undefined) {
     return { body: init.report.body, errorType: init.errorType };
+  }
+  if (entrypointError !== undefined) {
+    const document = invalidEntrypointDocument(
+      requestId,
+      entrypointError.message,
+    );
+    return {
+      body: Buffer.from(JSON.stringify(document)),
+      errorType: document.errorType,
+    };
   }
   const exit = init.exit;
   return {

@@ -13,9 +13,7 @@ import type {
   RegistryChange,
   ResolvedFunction,
 } from "../control-plane/registry-change.js";
-import { invalidEntrypointDocument } from "../errors/function-errors.js";
 import { ServiceException } from "../errors/service-exceptions.js";
-import { SandboxStartError } from "../errors/sandbox-errors.js";
 import type { FunctionRef } from "../protocol/control-plane.js";
 import {
   EnvironmentPool,
@@ -32,7 +30,6 @@ import {
   type RunOutcome,
 } from "../scheduler/invocation-queue.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
-import { initReportLine } from "../protocol/log-lines.js";
 import {
   PooledFunctionEnvironment,
   type LogSink,
@@ -127,16 +124,7 @@ export class FunctionInvoker {
     );
     try {
       const { pool } = this.#poolFor(resolved);
-      let lease;
-      try {
-        lease = await pool.acquire();
-      } catch (error) {
-        if (error instanceof SandboxStartError && error.entrypoint) {
-          return this.#invalidEntrypoint(resolved, error, input.tail);
-        }
-        throw error;
-      }
-      const environment = lease.environment;
+      const { environment } = await pool.acquire();
       let result: PooledInvocation | undefined;
       try {
         result = await environment.invoke(
@@ -281,32 +269,5 @@ export class FunctionInvoker {
       }
       return "platform-error";
     }
-  }
-
-  /** The answer when the Runtime's program cannot be executed at all (spec §1.7). */
-  #invalidEntrypoint(
-    resolved: ResolvedFunction,
-    error: SandboxStartError,
-    tail: boolean,
-  ): PooledInvocation {
-    const requestId = randomUUID();
-    const line = initReportLine({
-      initDurationMs: 0,
-      phase: "invoke",
-      status: "error",
-      errorType: "Runtime.InvalidEntrypoint",
-    });
-    this.#options.onLog(line, "platform", resolved.config);
-    return {
-      requestId,
-      body: Buffer.from(
-        JSON.stringify(invalidEntrypointDocument(requestId, error.message)),
-      ),
-      contentType: "application/json",
-      functionError: true,
-      errorType: "Runtime.InvalidEntrypoint",
-      log: tail ? line : undefined,
-      reusable: false,
-    };
   }
 }

@@ -17,14 +17,11 @@ import {
   type RuntimeLaunch,
 } from "../runtimes/resolve-runtime.js";
 import type { SandboxBackend } from "../sandbox/sandbox.js";
-import { invalidEntrypointDocument } from "../errors/function-errors.js";
-import { SandboxStartError } from "../errors/sandbox-errors.js";
-import { initReportLine } from "../protocol/log-lines.js";
 import {
   answerInitFailure,
   coldStart,
   initDurations,
-  type ColdStartResult,
+  type InitFailure,
 } from "./cold-start.js";
 import {
   type ExecutionEnvironment,
@@ -121,24 +118,26 @@ export async function invokeOnce(
   if (launch.note !== undefined) options.onNote?.(launch.note);
   const backend = await backendReady;
   const requestId = randomUUID();
-  let cold: ColdStartResult;
-  try {
-    cold = await coldStart({
-      config,
-      launch,
-      taskRoot: prepared.taskRoot,
-      runtimeDir: THAW_PATHS.runtimes,
-      backend,
-      onLog: options.onLog,
-      ...(options.initTimeoutMs === undefined
-        ? {}
-        : { initTimeoutMs: options.initTimeoutMs }),
+  const cold = await coldStart({
+    config,
+    launch,
+    taskRoot: prepared.taskRoot,
+    runtimeDir: THAW_PATHS.runtimes,
+    backend,
+    onLog: options.onLog,
+    ...(options.initTimeoutMs === undefined
+      ? {}
+      : { initTimeoutMs: options.initTimeoutMs }),
+  });
+  if (cold.environment === undefined) {
+    // The program could not be executed: nothing was spawned.
+    const failedAt = performance.now();
+    return answerFailed(cold.init, {
+      requestedAt: failedAt,
+      spawnedAt: failedAt,
     });
-  } catch (error) {
-    if (!(error instanceof SandboxStartError) || !error.entrypoint) throw error;
-    return invalidEntrypoint(error);
   }
-  const { environment, init } = cold;
+  const environment = cold.environment;
   let result: InvokeOnceResult;
   try {
     result = await invokeStarted(environment);
@@ -149,31 +148,18 @@ export async function invokeOnce(
   await environment.destroy("invocation finished");
   return result;
 
-  /** The program could not be executed at all: Lambda's `Runtime.InvalidEntrypoint` (spec §1.7). */
-  function invalidEntrypoint(error: SandboxStartError): InvokeOnceResult {
-    const failedAt = performance.now();
-    const document = invalidEntrypointDocument(requestId, error.message);
-    const init = {
-      status: "error",
-      durationMs: 0,
-      maxMemoryUsedMB: 0,
-      errorType: document.errorType,
-      report: {
-        body: Buffer.from(JSON.stringify(document)),
-        errorType: document.errorType,
-      },
-      exit: undefined,
-    } as const;
-    options.onLog(
-      initReportLine({
-        initDurationMs: 0,
-        phase: "init",
-        status: "error",
-        errorType: document.errorType,
-      }),
-      "platform",
-    );
-    const failure = answerInitFailure(init, config, options.onLog, requestId);
+  /** The answer of an Invocation whose cold start failed. */
+  function answerFailed(
+    init: InitFailure,
+    timings: { readonly requestedAt: number; readonly spawnedAt: number },
+  ): InvokeOnceResult {
+    const readyAt = performance.now();
+    const { spawnedAt } = timings;
+    const failure = answerInitFailure(init, config, {
+      onLog: options.onLog,
+      requestId,
+      entrypointError: cold.entrypointError,
+    });
     return {
       config,
       launch,
@@ -186,10 +172,10 @@ export async function invokeOnce(
       phases: {
         packageMs: prepared.durationMs,
         packageExtracted: prepared.extracted,
-        sandboxMs: failedAt - packageDoneAt,
-        runtimeInitMs: 0,
+        sandboxMs: spawnedAt - packageDoneAt,
+        runtimeInitMs: readyAt - spawnedAt,
         invokeMs: 0,
-        totalMs: failedAt - startedAt,
+        totalMs: readyAt - startedAt,
       },
     };
   }
@@ -197,29 +183,11 @@ export async function invokeOnce(
   async function invokeStarted(
     environment: ExecutionEnvironment,
   ): Promise<InvokeOnceResult> {
+    const init = cold.init;
+    if (init.status !== "success")
+      return answerFailed(init, environment.sandboxTimings);
     const readyAt = performance.now();
     const { requestedAt, spawnedAt } = environment.sandboxTimings;
-    if (init.status !== "success") {
-      const failure = answerInitFailure(init, config, options.onLog, requestId);
-      return {
-        config,
-        launch,
-        init,
-        requestId,
-        body: failure.body,
-        functionError: true,
-        errorType: failure.errorType,
-        invocation: undefined,
-        phases: {
-          packageMs: prepared.durationMs,
-          packageExtracted: prepared.extracted,
-          sandboxMs: spawnedAt - packageDoneAt,
-          runtimeInitMs: readyAt - spawnedAt,
-          invokeMs: 0,
-          totalMs: readyAt - startedAt,
-        },
-      };
-    }
     const invocation = await environment.invoke({
       requestId,
       payload: request.payload,

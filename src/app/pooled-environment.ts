@@ -4,8 +4,8 @@
  * between. It routes the environment's log lines to one sink, and to the current Invocation's
  * capture when the caller asked for its log (`X-Amz-Log-Type: Tail`).
  *
- * An on-demand environment whose init failed twice (the cold start's retry included) is still
- * handed over: its first Invocation answers with the init failure, as Lambda's does, and the
+ * An on-demand environment whose init failed twice (the cold start's retry included), or whose
+ * program could not be executed at all, is still handed over: its first Invocation answers with the init failure, as Lambda's does, and the
  * environment is then not reusable.
  */
 import { randomUUID } from "node:crypto";
@@ -19,6 +19,7 @@ import {
   coldStart,
   initDurations,
   type ColdStartResult,
+  type InitFailure,
 } from "./cold-start.js";
 import type { InvokeRequest, LogSource } from "./execution-environment.js";
 import { EnvironmentInitError } from "../errors/sandbox-errors.js";
@@ -72,7 +73,7 @@ export class PooledFunctionEnvironment implements PooledEnvironment {
     initLines: string[] | undefined,
     router: { target: PooledFunctionEnvironment | undefined },
   ) {
-    this.id = start.environment.id;
+    this.id = start.environment?.id ?? randomUUID();
     this.#start = start;
     this.#config = options.config;
     this.#kind = options.kind;
@@ -119,7 +120,7 @@ export class PooledFunctionEnvironment implements PooledEnvironment {
       { retry: !provisioned },
     );
     if (provisioned && start.init.status !== "success") {
-      await start.environment.destroy("provisioned init failed");
+      await start.environment?.destroy("provisioned init failed");
       throw new EnvironmentInitError(
         `Provisioned environment of ${config.functionName}:${config.version} failed to initialise (${start.init.status === "error" ? start.init.errorType : "init timed out"}).`,
       );
@@ -144,35 +145,16 @@ export class PooledFunctionEnvironment implements PooledEnvironment {
     const capture = options.tail ? (initLines ?? []) : undefined;
     this.#capture = capture;
     try {
-      const init = this.#start.init;
-      if (init.status !== "success") {
-        const requestId = request.requestId ?? randomUUID();
-        const failure = answerInitFailure(
-          init,
-          this.#config,
-          (line, source) => {
-            capture?.push(line);
-            this.#sink(line, source);
-          },
-          requestId,
-        );
-        return {
-          requestId,
-          body: failure.body,
-          contentType: "application/json",
-          functionError: true,
-          errorType: failure.errorType,
-          log: capture?.join("\n"),
-          reusable: false,
-        };
-      }
-      const environment = this.#start.environment;
+      const start = this.#start;
+      if (start.environment === undefined)
+        return this.#answerFailure(start.init, request.requestId, capture);
+      if (start.init.status !== "success")
+        return this.#answerFailure(start.init, request.requestId, capture);
+      const environment = start.environment;
       const outcome = await environment.invoke({
         ...request,
         // The cold start shows on the first on-demand Invocation's REPORT line only.
-        ...(first && this.#kind === "on-demand"
-          ? initDurations(this.#start)
-          : {}),
+        ...(first && this.#kind === "on-demand" ? initDurations(start) : {}),
       });
       return {
         requestId: outcome.requestId,
@@ -188,15 +170,42 @@ export class PooledFunctionEnvironment implements PooledEnvironment {
     }
   }
 
-  freeze(): Promise<void> {
-    return this.#start.environment.freeze();
+  /** The Invocation's answer when the cold start failed; the environment cannot serve again. */
+  #answerFailure(
+    init: InitFailure,
+    givenRequestId: string | undefined,
+    capture: string[] | undefined,
+  ): PooledInvocation {
+    const requestId = givenRequestId ?? randomUUID();
+    const failure = answerInitFailure(init, this.#config, {
+      onLog: (line, source) => {
+        capture?.push(line);
+        this.#sink(line, source);
+      },
+      requestId,
+      entrypointError: this.#start.entrypointError,
+    });
+    return {
+      requestId,
+      body: failure.body,
+      contentType: "application/json",
+      functionError: true,
+      errorType: failure.errorType,
+      log: capture?.join("\n"),
+      reusable: false,
+    };
   }
 
-  thaw(): Promise<void> {
-    return this.#start.environment.thaw();
+  // Without an environment (the program could not be executed) there is nothing to stop.
+  async freeze(): Promise<void> {
+    await this.#start.environment?.freeze();
   }
 
-  destroy(reason: string): Promise<void> {
-    return this.#start.environment.destroy(reason);
+  async thaw(): Promise<void> {
+    await this.#start.environment?.thaw();
+  }
+
+  async destroy(reason: string): Promise<void> {
+    await this.#start.environment?.destroy(reason);
   }
 }

@@ -3,15 +3,11 @@
  * (`123456789012:function:my-fn`) or a full ARN, each with an optional `:qualifier` suffix that must
  * agree with the `Qualifier` parameter. Parsing is pure and allocation-light; messages are AWS's.
  */
-import { ServiceException } from "../errors/service-exceptions.js";
-
-/** A function named as the path names it, with the `Qualifier` query parameter. */
-export interface FunctionRef {
-  /** The path's `FunctionName`, URL-decoded: a name, a partial or a full ARN, maybe `:qualifier`. */
-  readonly functionName: string;
-  /** The `Qualifier` query parameter, when present. */
-  readonly qualifier: string | undefined;
-}
+import {
+  ServiceException,
+  validationException,
+} from "../errors/service-exceptions.js";
+import type { FunctionRef } from "../protocol/control-plane.js";
 
 /** A parsed {@link FunctionRef}. */
 export interface ParsedFunctionName {
@@ -55,23 +51,23 @@ export function parseFunctionRef(
   const match = FUNCTION_NAME_FORMS.exec(value);
   if (match === null) {
     throw validationException(
-      value,
       "functionName",
+      value,
       `Member must satisfy regular expression pattern: ${FUNCTION_NAME_PATTERN_TEXT}`,
     );
   }
   const [, region, , name = "", suffix] = match;
   if (name === value && name.length > MAX_NAME_LENGTH) {
     throw validationException(
-      value,
       "functionName",
+      value,
       `Member must have length less than or equal to ${MAX_NAME_LENGTH}`,
     );
   }
   if (value.length > MAX_ARN_LENGTH) {
     throw validationException(
-      value,
       "functionName",
+      value,
       `Member must have length less than or equal to ${MAX_ARN_LENGTH}`,
     );
   }
@@ -86,15 +82,15 @@ export function parseFunctionRef(
   if (parameter !== undefined) {
     if (parameter.length > MAX_QUALIFIER_LENGTH) {
       throw validationException(
-        parameter,
         "qualifier",
+        parameter,
         `Member must have length less than or equal to ${MAX_QUALIFIER_LENGTH}`,
       );
     }
     if (!QUALIFIER_FORM.test(parameter)) {
       throw validationException(
-        parameter,
         "qualifier",
+        parameter,
         "Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)",
       );
     }
@@ -116,16 +112,4 @@ export function functionArn(
 ): string {
   const arn = `arn:aws:lambda:${scope.region}:${scope.accountId}:function:${name}`;
   return qualifier === undefined ? arn : `${arn}:${qualifier}`;
-}
-
-/** `1 validation error detected: …`, AWS's ValidationException wording for one field. */
-export function validationException(
-  value: string,
-  field: string,
-  constraint: string,
-): ServiceException {
-  return new ServiceException(
-    "ValidationException",
-    `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${constraint}`,
-  );
 }

@@ -29,12 +29,15 @@ import { IllegalStateError } from "../errors/sandbox-errors.js";
 import {
   resourceNotFound,
   ServiceException,
+  validationException,
 } from "../errors/service-exceptions.js";
 import { InvalidPackageError } from "../errors/usage-errors.js";
 import type {
+  AccountSettings,
   CreateFunctionRequest,
   FunctionConfiguration,
   FunctionPage,
+  FunctionRef,
   GetFunctionResponse,
   ProvisionedConcurrencyConfig,
   PublishVersionRequest,
@@ -52,9 +55,7 @@ import {
 import {
   functionArn,
   parseFunctionRef,
-  validationException,
   type ArnScope,
-  type FunctionRef,
 } from "./function-name.js";
 import {
   checkArchitectures,
@@ -142,21 +143,6 @@ export interface ProvisionedStatusReport {
   readonly available: number;
   readonly status: "IN_PROGRESS" | "READY" | "FAILED";
   readonly statusReason?: string;
-}
-
-/** GetAccountSettings' output (the same shape as `LambdaService`'s `AccountSettings`). */
-export interface AccountSettings {
-  readonly AccountLimit: {
-    readonly TotalCodeSize: number;
-    readonly CodeSizeUnzipped: number;
-    readonly CodeSizeZipped: number;
-    readonly ConcurrentExecutions: number;
-    readonly UnreservedConcurrentExecutions: number;
-  };
-  readonly AccountUsage: {
-    readonly TotalCodeSize: number;
-    readonly FunctionCount: number;
-  };
 }
 
 /** One function version, for the status page. */
@@ -398,8 +384,8 @@ export class FunctionRegistry {
     );
     if (parsed.qualifier !== undefined) {
       throw validationException(
-        request.FunctionName,
         "functionName",
+        request.FunctionName,
         "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)",
       );
     }
@@ -706,8 +692,8 @@ export class FunctionRegistry {
     const fn = this.#unqualifiedFunctionOf(ref);
     if (!Number.isInteger(reserved) || reserved < 0) {
       throw validationException(
-        String(reserved),
         "reservedConcurrentExecutions",
+        String(reserved),
         "Member must have value greater than or equal to 0",
       );
     }
@@ -767,8 +753,8 @@ export class FunctionRegistry {
     this.#assertOpen();
     if (!Number.isInteger(requested) || requested < 1) {
       throw validationException(
-        String(requested),
         "provisionedConcurrentExecutions",
+        String(requested),
         "Member must have value greater than or equal to 1",
       );
     }
@@ -915,8 +901,8 @@ export class FunctionRegistry {
     });
     if (!ALIAS_FORM.test(alias)) {
       throw validationException(
-        alias,
         "name",
+        alias,
         "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
       );
     }
@@ -1406,15 +1392,15 @@ export class FunctionRegistry {
     const maxItems = options.maxItems ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(maxItems) || maxItems < 1) {
       throw validationException(
-        String(maxItems),
         "maxItems",
+        String(maxItems),
         "Member must have value greater than or equal to 1",
       );
     }
     if (maxItems > MAX_PAGE_SIZE) {
       throw validationException(
-        String(maxItems),
         "maxItems",
+        String(maxItems),
         `Member must have value less than or equal to ${MAX_PAGE_SIZE}`,
       );
     }

@@ -16,13 +16,16 @@ import {
   MIN_TIMEOUT_SECONDS,
 } from "../config/defaults.js";
 import { findRuntime, RUNTIMES } from "../config/runtimes.js";
-import { ServiceException } from "../errors/service-exceptions.js";
+import {
+  ServiceException,
+  validationException,
+} from "../errors/service-exceptions.js";
 import { InvalidParameterValueError } from "../errors/usage-errors.js";
 import type {
   CreateFunctionRequest,
   UpdateFunctionConfigurationRequest,
 } from "../protocol/control-plane.js";
-import { validationException, type ArnScope } from "./function-name.js";
+import type { ArnScope } from "./function-name.js";
 
 /** `LoggingConfig` as stored and returned. */
 export interface LoggingSettings {
@@ -96,8 +99,8 @@ export function settingsFromCreateRequest(
       );
     }
     throw validationException(
-      request.PackageType,
       "packageType",
+      request.PackageType,
       "Member must satisfy enum value set: [Image, Zip]",
     );
   }
@@ -177,15 +180,15 @@ export function checkArchitectures(architectures: readonly string[]): void {
   const shown = `[${architectures.join(", ")}]`;
   if (architectures.length !== 1) {
     throw validationException(
-      shown,
       "architectures",
+      shown,
       "Member must have length less than or equal to 1",
     );
   }
   if (!ARCHITECTURES.includes(architectures[0] ?? "")) {
     throw validationException(
-      shown,
       "architectures",
+      shown,
       "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]",
     );
   }
@@ -237,15 +240,15 @@ function checked(settings: FunctionSettings): FunctionSettings {
   }
   if (settings.handler.length > MAX_HANDLER_LENGTH) {
     throw validationException(
-      settings.handler,
       "handler",
+      settings.handler,
       `Member must have length less than or equal to ${MAX_HANDLER_LENGTH}`,
     );
   }
   if (!/^\S+$/.test(settings.handler)) {
     throw validationException(
-      settings.handler,
       "handler",
+      settings.handler,
       "Member must satisfy regular expression pattern: [^\\s]+",
     );
   }
@@ -258,8 +261,8 @@ function checked(settings: FunctionSettings): FunctionSettings {
   );
   if (settings.description.length > MAX_DESCRIPTION_LENGTH) {
     throw validationException(
-      settings.description,
       "description",
+      settings.description,
       `Member must have length less than or equal to ${MAX_DESCRIPTION_LENGTH}`,
     );
   }
@@ -298,22 +301,22 @@ function checkRange(
 ): void {
   if (!Number.isInteger(value)) {
     throw validationException(
-      String(value),
       field,
+      String(value),
       "Member must be a whole number",
     );
   }
   if (value < min) {
     throw validationException(
-      String(value),
       field,
+      String(value),
       `Member must have value greater than or equal to ${min}`,
     );
   }
   if (value > max) {
     throw validationException(
-      String(value),
       field,
+      String(value),
       `Member must have value less than or equal to ${max}`,
     );
   }
@@ -322,8 +325,8 @@ function checkRange(
 function snapStartApplyOn(value: string): FunctionSettings["snapStartApplyOn"] {
   if (value === "PublishedVersions" || value === "None") return value;
   throw validationException(
-    value,
     "snapStart.applyOn",
+    value,
     "Member must satisfy enum value set: [PublishedVersions, None]",
   );
 }
@@ -331,8 +334,8 @@ function snapStartApplyOn(value: string): FunctionSettings["snapStartApplyOn"] {
 function tracingMode(value: string): FunctionSettings["tracingMode"] {
   if (value === "Active" || value === "PassThrough") return value;
   throw validationException(
-    value,
     "tracingConfig.mode",
+    value,
     "Member must satisfy enum value set: [Active, PassThrough]",
   );
 }
@@ -349,8 +352,8 @@ function logging(
   const format = request.LogFormat ?? current.LogFormat;
   if (format !== "Text" && format !== "JSON") {
     throw validationException(
-      format,
       "loggingConfig.logFormat",
+      format,
       "Member must satisfy enum value set: [JSON, Text]",
     );
   }
@@ -361,15 +364,15 @@ function logging(
   const system = request.SystemLogLevel ?? current.SystemLogLevel ?? "INFO";
   if (!APPLICATION_LOG_LEVELS.includes(application)) {
     throw validationException(
-      application,
       "loggingConfig.applicationLogLevel",
+      application,
       `Member must satisfy enum value set: [${APPLICATION_LOG_LEVELS.join(", ")}]`,
     );
   }
   if (!SYSTEM_LOG_LEVELS.includes(system)) {
     throw validationException(
-      system,
       "loggingConfig.systemLogLevel",
+      system,
       `Member must satisfy enum value set: [${SYSTEM_LOG_LEVELS.join(", ")}]`,
     );
   }

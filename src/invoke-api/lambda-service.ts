@@ -18,8 +18,6 @@ import type {
   UpdateFunctionConfigurationRequest,
 } from "../protocol/control-plane.js";
 
-export type { AccountSettings, FunctionRef };
-
 /** `X-Amz-Invocation-Type`. */
 export type InvocationType = "RequestResponse" | "Event" | "DryRun";
 

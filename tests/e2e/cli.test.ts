@@ -131,6 +131,26 @@ describe("thaw invoke", () => {
     );
   });
 
+  test("a bootstrap that cannot be executed is Runtime.InvalidEntrypoint, exit 1", async () => {
+    const dir = join(scratch, "bad-interpreter");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "bootstrap"), "#!/nonexistent/interpreter\n");
+    await chmod(join(dir, "bootstrap"), 0o755);
+    const run = await thaw(["invoke", dir, "--runtime", "provided.al2023"]);
+    assert.equal(run.code, 1, run.stderr);
+    const document = JSON.parse(run.stdout) as {
+      errorType: string;
+      errorMessage: string;
+    };
+    assert.equal(document.errorType, "Runtime.InvalidEntrypoint");
+    assert.match(document.errorMessage, /^RequestId: \S+ Error: /);
+    assert.match(
+      run.stderr,
+      /INIT_REPORT .*Status: error\tError Type: Runtime\.InvalidEntrypoint/,
+    );
+    assert.match(run.stderr, /REPORT RequestId: .*Status: error/);
+  });
+
   test("--event - reads stdin, and @file reads a file", async () => {
     const fromStdin = await thaw(
       ["invoke", RUST, "--runtime", "provided.al2023", "--event", "-"],

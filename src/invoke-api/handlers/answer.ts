@@ -7,7 +7,8 @@ import {
   requestTooLarge,
   type ServiceException,
 } from "../../errors/service-exceptions.js";
-import type { FunctionRef, LambdaService } from "../lambda-service.js";
+import type { FunctionRef } from "../../protocol/control-plane.js";
+import type { LambdaService } from "../lambda-service.js";
 import type { ResponseStreamWriter } from "../response-stream.js";
 
 /** An operation's answer. */
