@@ -174,6 +174,9 @@ export class ExecutionEnvironment {
   readonly #signals: ChannelSignals;
   #initOutcome: Promise<InitOutcome> | undefined;
   #peakBeforeKill: number | undefined;
+  /** How the Runtime ended, once it has; and who wants to know (the current Invocation). */
+  #exit: SandboxExit | undefined;
+  #onExit: ((exit: SandboxExit) => void) | undefined;
   #destroyed: Promise<void> | undefined;
 
   private constructor(
@@ -192,6 +195,10 @@ export class ExecutionEnvironment {
     this.#signals = signals;
     this.#createdAt = timings.requestedAt;
     this.sandboxTimings = timings;
+    void sandbox.exited.then((exit) => {
+      this.#exit = exit;
+      this.#onExit?.(exit);
+    });
   }
 
   /**
@@ -374,10 +381,18 @@ export class ExecutionEnvironment {
         ? {}
         : { cognitoIdentity: request.cognitoIdentity }),
     });
-    const exited = this.#sandbox.exited.then((exit) => ({ exit }));
+    // A per-Invocation deferred, not a `.then()` of the sandbox's `exited`: that promise stays
+    // pending for the environment's life, and every race on it would keep this Invocation's
+    // result reachable until then (a leak of one response per warm Invocation).
+    const exited = deferred<{ exit: SandboxExit }>();
+    if (this.#exit !== undefined) exited.resolve({ exit: this.#exit });
+    else
+      this.#onExit = (exit) => {
+        exited.resolve({ exit });
+      };
     const first = await Promise.race([
       answer.then((a) => ({ answer: a })),
-      exited,
+      exited.promise,
       deadline.promise,
     ]);
     const answeredAt = performance.now();
@@ -417,7 +432,11 @@ export class ExecutionEnvironment {
         reportErrorType = document.errorType;
       }
       // The Invocation ends when the Runtime is back in /next, exits, or reaches the deadline.
-      const end = await Promise.race([idle.promise, exited, deadline.promise]);
+      const end = await Promise.race([
+        idle.promise,
+        exited.promise,
+        deadline.promise,
+      ]);
       if (end === "timeout") {
         status = "timeout";
         this.#fail();
@@ -433,6 +452,7 @@ export class ExecutionEnvironment {
     }
     deadline.cancel();
     this.#signals.onIdle = undefined;
+    this.#onExit = undefined;
     const endedAt = performance.now();
     if (this.#state === "invoking") this.#transition("invoking", "ready");
     const durationMs =

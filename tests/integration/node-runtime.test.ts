@@ -7,24 +7,21 @@
  * spec (§4.2).
  *
  * `invokeOnce` does not report how a Runtime process ended, nor on which stream a line came, so the
- * sandbox backend is wrapped to record both.
+ * sandbox backend is wrapped to record both (tests/support/recorded-invoke.ts).
  */
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createBackend } from "../../src/app/backends.js";
-import type { LogSource } from "../../src/app/execution-environment.js";
-import {
-  invokeOnce,
-  type InvokeOnceResult,
-} from "../../src/app/invoke-once.js";
 import { THAW_ROOT } from "../../src/config/paths.js";
-import type {
-  LogStream,
-  SandboxBackend,
-  SandboxExit,
-} from "../../src/sandbox/sandbox.js";
 import { assertNoLeaks } from "../support/leaks.js";
+import {
+  invokeRecorded,
+  isRecord,
+  isStringArray,
+  parseJson,
+  printed,
+  type RecordedRun,
+} from "../support/recorded-invoke.js";
 
 const VARIANTS = join(
   THAW_ROOT,
@@ -45,88 +42,25 @@ after(async () => {
 
 // -- running one case ------------------------------------------------------------------------------
 
-interface Run {
-  readonly result: InvokeOnceResult;
-  /** Every line `invokeOnce` reported, in order. */
-  readonly log: readonly {
-    readonly line: string;
-    readonly source: LogSource;
-  }[];
-  /** The Runtime processes' own output lines, with the stream each came on. */
-  readonly output: readonly {
-    readonly line: string;
-    readonly stream: LogStream;
-  }[];
-  /** How each Runtime process ended, in start order (a failed init is retried: two). */
-  readonly exits: readonly SandboxExit[];
-}
-
 async function invoke(
   handler: string,
   event: unknown,
   environment?: Record<string, string>,
-): Promise<Run> {
-  const inner = await createBackend("process");
-  const exited: Promise<SandboxExit>[] = [];
-  const output: { line: string; stream: LogStream }[] = [];
-  const backend: SandboxBackend = {
-    name: inner.name,
-    probe: () => inner.probe(),
-    create: async (spec) => {
-      const sandbox = await inner.create({
-        ...spec,
-        onLog: (line, stream) => {
-          output.push({ line, stream });
-          spec.onLog(line, stream);
-        },
-      });
-      exited.push(sandbox.exited);
-      return sandbox;
+): Promise<RecordedRun> {
+  return invokeRecorded({
+    packagePath: VARIANTS,
+    function: {
+      functionName: "node-variants",
+      runtime: "nodejs20.x",
+      handler,
+      timeout: 2,
+      ...(environment === undefined ? {} : { environment }),
     },
-  };
-  const log: { line: string; source: LogSource }[] = [];
-  const result = await invokeOnce(
-    {
-      packagePath: VARIANTS,
-      function: {
-        functionName: "node-variants",
-        runtime: "nodejs20.x",
-        handler,
-        timeout: 2,
-        ...(environment === undefined ? {} : { environment }),
-      },
-      payload: Buffer.from(JSON.stringify(event)),
-    },
-    {
-      backend,
-      initTimeoutMs: 5_000,
-      onLog: (line, source) => log.push({ line, source }),
-    },
-  );
-  // invokeOnce has torn every environment down, so each process has ended.
-  const exits = await Promise.all(exited);
-  return { result, log, output, exits };
-}
-
-function printed(run: Run): string {
-  return run.log.map(({ line }) => line).join("\n");
+    payload: Buffer.from(JSON.stringify(event)),
+  });
 }
 
 // -- reading what came back ------------------------------------------------------------------------
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function parseJson(text: string): unknown {
-  return JSON.parse(text) as unknown;
-}
-
-function isStringArray(value: unknown): value is string[] {
-  return (
-    Array.isArray(value) && value.every((item) => typeof item === "string")
-  );
-}
 
 interface ErrorDocument {
   readonly errorType: string;
@@ -170,7 +104,7 @@ function assertMessage(actual: string, expected: string | RegExp): void {
   else assert.match(actual, expected);
 }
 
-function stdoutLines(run: Run): string[] {
+function stdoutLines(run: RecordedRun): string[] {
   for (const { line, stream } of run.output) {
     assert.equal(stream, "stdout", `on ${stream}: ${JSON.stringify(line)}`);
   }
@@ -186,7 +120,7 @@ interface AnswerCase {
   /** The response body, parsed. */
   readonly body: unknown;
   readonly environment?: Record<string, string>;
-  readonly check?: (run: Run) => void;
+  readonly check?: (run: RecordedRun) => void;
 }
 
 const ANSWERS: readonly AnswerCase[] = [
@@ -437,7 +371,7 @@ const INIT_FAILURES: readonly InitFailureCase[] = [
 ];
 
 /** The two INIT_REPORT lines of a failed init and its retry inside the Invocation. */
-function assertInitReports(run: Run, errorType: string): void {
+function assertInitReports(run: RecordedRun, errorType: string): void {
   const reports = run.log.filter(
     ({ line, source }) =>
       source === "platform" && line.startsWith("INIT_REPORT "),
