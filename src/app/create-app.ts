@@ -95,7 +95,7 @@ export class ThawApp {
         javaClientDir: THAW_PATHS.javaRuntimeClient,
         toolchainsDir: THAW_PATHS.toolchains,
       },
-      onLog: options.onLog ?? (() => undefined),
+      onLog: options.onLog,
       onNote,
       ...(options.keepAliveMs === undefined
         ? {}

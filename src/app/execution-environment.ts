@@ -117,21 +117,38 @@ export interface InvokeRequest {
    * with no separate Init Duration (spec §1.7).
    */
   readonly suppressedInitDurationMs?: number;
+  /**
+   * Called once, as soon as the caller's answer is known: when the Runtime posts its `/response` or
+   * `/error`, or at the failure that ended the Invocation. On Lambda the caller has its answer then;
+   * the Invocation itself (its Duration, the environment's busy time) ends when the Runtime is back
+   * in `/next`, which is when `invoke()` resolves.
+   */
+  readonly onAnswer?: (answer: InvokeAnswer) => void;
+  /**
+   * Whether START, END and REPORT are printed. Without them, the peak memory is not read either.
+   * @default true
+   */
+  readonly platformLines?: boolean;
 }
 
-/** The result of one Invocation. */
-export interface InvokeOutcome {
+/** What the caller of an Invocation is answered with. */
+export interface InvokeAnswer {
   readonly requestId: string;
   readonly body: Buffer;
   readonly contentType: string;
   /** True when the caller must see `X-Amz-Function-Error: Unhandled`. */
   readonly functionError: boolean;
-  /** REPORT's new-style status, for platform-detected failures. */
-  readonly status: "success" | "error" | "timeout";
   /** The error type (the Runtime's or the platform's), when the Invocation failed. */
   readonly errorType: string | undefined;
+}
+
+/** The result of one Invocation. */
+export interface InvokeOutcome extends InvokeAnswer {
+  /** REPORT's new-style status, for platform-detected failures. */
+  readonly status: "success" | "error" | "timeout";
   readonly durationMs: number;
-  readonly maxMemoryUsedMB: number;
+  /** REPORT's Max Memory Used; undefined when no platform lines were printed. */
+  readonly maxMemoryUsedMB: number | undefined;
   /** Phase timestamps (ms, `performance.now()`): handed over, answered, back in `/next`. */
   readonly timings: {
     readonly dispatchedAt: number;
@@ -352,15 +369,18 @@ export class ExecutionEnvironment {
   }
 
   /**
-   * Runs one Invocation, printing START, END and REPORT around it.
+   * Runs one Invocation, printing START, END and REPORT around it. Resolves when the Invocation has
+   * ended (the Runtime is back in `/next`, or failed); `request.onAnswer` has the caller's answer
+   * before that.
    * @throws {IllegalStateError} unless the environment is `ready`.
    */
   async invoke(request: InvokeRequest): Promise<InvokeOutcome> {
     this.#transition("ready", "invoking");
     const config = this.config;
     const requestId = request.requestId ?? randomUUID();
+    const platformLines = request.platformLines ?? true;
     const log = this.#options.onLog;
-    log(startLine(requestId, config.version), "platform");
+    if (platformLines) log(startLine(requestId, config.version), "platform");
     const dispatchedAt = performance.now();
     const timeoutMs = config.timeout * 1000;
     const idle = deferred<"idle">();
@@ -431,6 +451,7 @@ export class ExecutionEnvironment {
         status = "error";
         reportErrorType = document.errorType;
       }
+      request.onAnswer?.({ requestId, ...document });
       // The Invocation ends when the Runtime is back in /next, exits, or reaches the deadline.
       const end = await Promise.race([
         idle.promise,
@@ -454,28 +475,36 @@ export class ExecutionEnvironment {
     this.#signals.onIdle = undefined;
     this.#onExit = undefined;
     const endedAt = performance.now();
+    if (first === "timeout" || "exit" in first)
+      request.onAnswer?.({ requestId, ...document });
     if (this.#state === "invoking") this.#transition("invoking", "ready");
     const durationMs =
       endedAt - dispatchedAt + (request.suppressedInitDurationMs ?? 0);
-    const maxMemoryUsedMB = await this.#maxMemoryUsedMB();
-    log(endLine(requestId), "platform");
-    log(
-      reportLine({
-        requestId,
-        durationMs,
-        billedDurationMs: billedDurationMs(durationMs, request.initDurationMs),
-        memorySizeMB: config.memorySize,
-        maxMemoryUsedMB,
-        ...(request.initDurationMs === undefined
-          ? {}
-          : { initDurationMs: request.initDurationMs }),
-        ...(status === "success" ? {} : { status }),
-        ...(status === "error" && reportErrorType !== undefined
-          ? { errorType: reportErrorType }
-          : {}),
-      }),
-      "platform",
-    );
+    let maxMemoryUsedMB: number | undefined;
+    if (platformLines) {
+      maxMemoryUsedMB = await this.#maxMemoryUsedMB();
+      log(endLine(requestId), "platform");
+      log(
+        reportLine({
+          requestId,
+          durationMs,
+          billedDurationMs: billedDurationMs(
+            durationMs,
+            request.initDurationMs,
+          ),
+          memorySizeMB: config.memorySize,
+          maxMemoryUsedMB,
+          ...(request.initDurationMs === undefined
+            ? {}
+            : { initDurationMs: request.initDurationMs }),
+          ...(status === "success" ? {} : { status }),
+          ...(status === "error" && reportErrorType !== undefined
+            ? { errorType: reportErrorType }
+            : {}),
+        }),
+        "platform",
+      );
+    }
     return {
       requestId,
       ...document,

@@ -33,8 +33,9 @@ import type { Scheduler } from "../scheduler/scheduler.js";
 import {
   PooledFunctionEnvironment,
   type LogSink,
-  type PooledInvocation,
+  type PooledAnswer,
 } from "./pooled-environment.js";
+import { deferred } from "../util/deferred.js";
 
 /** Where runtimes and toolchains live (from `THAW_PATHS`). */
 export interface RuntimeDirs {
@@ -49,7 +50,8 @@ export interface FunctionInvokerOptions {
   readonly scheduler: Scheduler;
   readonly backend: SandboxBackend;
   readonly dirs: RuntimeDirs;
-  readonly onLog: LogSink;
+  /** Where the functions' log lines go; none when nobody reads them. */
+  readonly onLog: LogSink | undefined;
   /** Receives thaw's own remarks (a substituted interpreter, a failed freeze, a dropped event). */
   readonly onNote: (note: string) => void;
   /**
@@ -111,42 +113,58 @@ export class FunctionInvoker {
   }
 
   /**
-   * Runs one synchronous Invocation of `resolved`.
+   * Runs one synchronous Invocation of `resolved`. Resolves with the caller's answer as soon as the
+   * Runtime has posted it; the environment and the admission are given back when the Invocation
+   * ends (the Runtime is back in `/next`), as Lambda counts concurrency.
    * @throws {ServiceException} `TooManyRequestsException` beyond the concurrency limits.
    */
   async invoke(
     resolved: ResolvedFunction,
     input: InvocationInput,
-  ): Promise<PooledInvocation> {
+  ): Promise<PooledAnswer> {
     const admission = this.#options.scheduler.admit(
       resolved.functionName,
       resolved.reservedConcurrency,
     );
+    let pool: EnvironmentPool<PooledFunctionEnvironment>;
+    let environment: PooledFunctionEnvironment;
     try {
-      const { pool } = this.#poolFor(resolved);
-      const { environment } = await pool.acquire();
-      let result: PooledInvocation | undefined;
-      try {
-        result = await environment.invoke(
-          {
-            payload: input.payload,
-            invokedFunctionArn: input.invokedFunctionArn,
-            ...(input.clientContext === undefined
-              ? {}
-              : { clientContext: input.clientContext }),
-          },
-          { tail: input.tail },
-        );
-        return result;
-      } finally {
-        pool.release(
-          environment,
-          result?.reusable === true ? "reusable" : "broken",
-        );
-      }
-    } finally {
+      pool = this.#poolFor(resolved).pool;
+      ({ environment } = await pool.acquire());
+    } catch (error) {
       admission.release();
+      throw error;
     }
+    const answer = deferred<PooledAnswer>();
+    const run = environment.invoke(
+      {
+        payload: input.payload,
+        invokedFunctionArn: input.invokedFunctionArn,
+        ...(input.clientContext === undefined
+          ? {}
+          : { clientContext: input.clientContext }),
+      },
+      {
+        tail: input.tail,
+        onAnswer: (early) => {
+          answer.resolve(early);
+        },
+      },
+    );
+    const ended = run.then(
+      (result) => {
+        pool.release(environment, result.reusable ? "reusable" : "broken");
+        admission.release();
+        return result;
+      },
+      (error: unknown) => {
+        pool.release(environment, "broken");
+        admission.release();
+        throw error;
+      },
+    );
+    // Whichever comes first: the early answer, or the end (a failure, a Tail log, an error).
+    return Promise.race([answer.promise, ended]);
   }
 
   /** Queues an `Event` Invocation; the caller has its 202 at once. Returns its request id. */

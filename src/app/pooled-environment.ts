@@ -21,7 +21,11 @@ import {
   type ColdStartResult,
   type InitFailure,
 } from "./cold-start.js";
-import type { InvokeRequest, LogSource } from "./execution-environment.js";
+import type {
+  InvokeAnswer,
+  InvokeRequest,
+  LogSource,
+} from "./execution-environment.js";
 import { EnvironmentInitError } from "../errors/sandbox-errors.js";
 
 /** Receives every log line of an environment, with the function it belongs to. */
@@ -39,20 +43,28 @@ export interface PooledEnvironmentOptions {
   readonly runtimeDir: string;
   readonly backend: SandboxBackend;
   readonly kind: EnvironmentKind;
-  readonly onLog: LogSink;
+  /** Where log lines go; without it only `Tail` captures see them, and REPORT is skipped otherwise. */
+  readonly onLog: LogSink | undefined;
 }
 
-/** What one Invocation on a pooled environment produced. */
-export interface PooledInvocation {
-  readonly requestId: string;
-  readonly body: Buffer;
-  readonly contentType: string;
-  readonly functionError: boolean;
-  readonly errorType: string | undefined;
+/** The caller's answer to one Invocation on a pooled environment. */
+export interface PooledAnswer extends InvokeAnswer {
   /** The Invocation's text log, when it was asked for. */
   readonly log: string | undefined;
+}
+
+/** What one Invocation on a pooled environment produced, once it has ended. */
+export interface PooledInvocation extends PooledAnswer {
   /** False when the environment must not serve again (its Runtime failed, timed out or exited). */
   readonly reusable: boolean;
+}
+
+/** Options of one {@link PooledFunctionEnvironment.invoke}. */
+export interface PooledInvokeOptions {
+  /** Capture the Invocation's log (`X-Amz-Log-Type: Tail`); the answer then waits for REPORT. */
+  readonly tail: boolean;
+  /** Has the caller's answer as soon as it is known, before the Invocation ends (see `InvokeRequest`). */
+  readonly onAnswer?: (answer: PooledAnswer) => void;
 }
 
 /** One pooled ExecutionEnvironment. */
@@ -66,6 +78,7 @@ export class PooledFunctionEnvironment implements PooledEnvironment {
   #capture: string[] | undefined;
   #invocations = 0;
   readonly #sink: (line: string, source: LogSource) => void;
+  readonly #logged: boolean;
 
   private constructor(
     start: ColdStartResult,
@@ -79,8 +92,9 @@ export class PooledFunctionEnvironment implements PooledEnvironment {
     this.#kind = options.kind;
     this.#initLines = initLines;
     this.#sink = (line, source) => {
-      options.onLog(line, source, options.config);
+      options.onLog?.(line, source, options.config);
     };
+    this.#logged = options.onLog !== undefined;
     router.target = this;
   }
 
@@ -102,7 +116,7 @@ export class PooledFunctionEnvironment implements PooledEnvironment {
       const target = router.target;
       if (target === undefined) initLines.push(line);
       else target.#capture?.push(line);
-      options.onLog(line, source, config);
+      options.onLog?.(line, source, config);
     };
     const provisioned = options.kind === "provisioned-concurrency";
     const start = await coldStart(
@@ -133,10 +147,16 @@ export class PooledFunctionEnvironment implements PooledEnvironment {
     );
   }
 
-  /** Runs one Invocation. */
+  /** Runs one Invocation; resolves when it has ended and the environment is free again. */
   async invoke(
-    request: Omit<InvokeRequest, "initDurationMs" | "suppressedInitDurationMs">,
-    options: { readonly tail: boolean },
+    request: Omit<
+      InvokeRequest,
+      | "initDurationMs"
+      | "suppressedInitDurationMs"
+      | "onAnswer"
+      | "platformLines"
+    >,
+    options: PooledInvokeOptions,
   ): Promise<PooledInvocation> {
     const first = this.#invocations === 0;
     this.#invocations += 1;
@@ -151,10 +171,20 @@ export class PooledFunctionEnvironment implements PooledEnvironment {
       if (start.init.status !== "success")
         return this.#answerFailure(start.init, request.requestId, capture);
       const environment = start.environment;
+      const onAnswer = options.onAnswer;
       const outcome = await environment.invoke({
         ...request,
         // The cold start shows on the first on-demand Invocation's REPORT line only.
         ...(first && this.#kind === "on-demand" ? initDurations(start) : {}),
+        // A captured log ends with REPORT, so that answer waits for the Invocation's end.
+        ...(onAnswer !== undefined && capture === undefined
+          ? {
+              onAnswer: (answer: InvokeAnswer) => {
+                onAnswer({ ...answer, log: undefined });
+              },
+            }
+          : {}),
+        platformLines: this.#logged || capture !== undefined,
       });
       return {
         requestId: outcome.requestId,

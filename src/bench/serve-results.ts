@@ -101,11 +101,14 @@ export interface ServeBenchResults {
     readonly functionName: string;
     readonly oneClient: LoadRun;
     readonly twoClients: LoadRun;
-    /** p50 of thaw (1 client) − p50 of the HTTP floor (1 client). */
+    /** p50 of thaw (1 client) − p50 of the relay floor (1 client): the goal's overhead. */
     readonly overheadP50Us: number;
-    /** p50 of thaw (1 client) ÷ p50 of the HTTP floor (1 client). */
+    /** p50 of thaw (1 client) ÷ p50 of the relay floor (1 client). */
     readonly ratioP50: number;
+    /** p99 of thaw (1 client) − p99 of the relay floor (1 client). */
     readonly overheadP99Us: number;
+    /** p50 of thaw (1 client) − p50 of the one-hop HTTP floor (1 client). */
+    readonly overOneHopP50Us: number;
     /** 2 × p50 of the HTTP floor: what the warm path's two hops cost with nothing else in the way. */
     readonly twoHopFloorP50Us: number;
     readonly goals: {

@@ -10,6 +10,7 @@ import {
   ServiceException,
   validationException,
 } from "../errors/service-exceptions.js";
+import { decodeBase64 } from "../util/base64.js";
 
 /** The wire type of one member. */
 export type FieldType =
@@ -45,8 +46,6 @@ export interface RequestShape<T> {
   readonly members: ShapeOf<T>;
   readonly required: readonly (keyof T & string)[];
 }
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Reads a JSON request body as `T`: parses it (an empty body is `{}`), checks each known member's
@@ -136,10 +135,12 @@ function readField(value: unknown, type: FieldType, path: string): unknown {
       if (typeof value !== "boolean")
         throw typeMismatch(path, "a boolean", value);
       return value;
-    case "blob":
-      if (typeof value !== "string" || !BASE64.test(value))
+    case "blob": {
+      const bytes = typeof value === "string" ? decodeBase64(value) : undefined;
+      if (bytes === undefined)
         throw typeMismatch(path, "a base64-encoded string", value);
-      return Buffer.from(value, "base64");
+      return bytes;
+    }
     case "string-list":
       if (!Array.isArray(value)) throw typeMismatch(path, "a list", value);
       value.forEach((item: unknown, index) => {

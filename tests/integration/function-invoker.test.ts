@@ -91,6 +91,14 @@ describe("FunctionInvoker", () => {
     return invoker.environments().get(key) ?? {};
   }
 
+  /** The caller is answered before the environment is free: wait until it is. */
+  async function released(fn: ResolvedFunction): Promise<void> {
+    await until(
+      () => (counts(fn.key).busy ?? 0) === 0,
+      "the environment to be released",
+    );
+  }
+
   async function until(check: () => boolean, what: string): Promise<void> {
     const deadline = Date.now() + 5_000;
     while (!check()) {
@@ -115,6 +123,7 @@ describe("FunctionInvoker", () => {
     );
     const thawed = await invoke(fn, { n: 3 });
     assert.deepEqual(JSON.parse(thawed.body.toString()), { n: 3 });
+    await released(fn);
     const now = counts(fn.key);
     assert.equal((now.idle ?? 0) + (now.frozen ?? 0), 1, JSON.stringify(now));
   });
@@ -123,10 +132,10 @@ describe("FunctionInvoker", () => {
     await register("crashy", RUST);
     const fn = resolve("crashy");
     await invoke(fn, { warm: true });
+    await released(fn);
     const crash = await invoke(fn, { action: "crash", code: 9 });
     assert.equal(crash.functionError, true);
     assert.equal(crash.errorType, "Runtime.ExitError");
-    assert.equal(crash.reusable, false);
     const next = await invoke(fn, { after: "crash" }, true);
     assert.deepEqual(JSON.parse(next.body.toString()), { after: "crash" });
     assert.match(next.log ?? "", /Init Duration/, "a cold start");
@@ -205,6 +214,37 @@ describe("FunctionInvoker", () => {
     });
   });
 
+  test("the caller is answered at /response; the environment stays busy until /next", async () => {
+    // A Runtime that posts its response, then works on for a while before its next /next.
+    const dir = join(work, "slow-next");
+    await import("node:fs/promises").then((fs) => fs.mkdir(dir));
+    await writeFile(
+      join(dir, "bootstrap"),
+      [
+        `#!${process.execPath}`,
+        "const api = `http://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation`;",
+        "void (async () => { for (;;) {",
+        "  const next = await fetch(`${api}/next`);",
+        "  const id = next.headers.get('lambda-runtime-aws-request-id');",
+        "  await fetch(`${api}/${id}/response`, { method: 'POST', body: await next.text() });",
+        "  await new Promise((resolve) => setTimeout(resolve, 1500));",
+        "} })();",
+      ].join("\n"),
+    );
+    await chmod(join(dir, "bootstrap"), 0o755);
+    await register("slow-next", dir);
+    const fn = resolve("slow-next");
+    const startedAt = Date.now();
+    const answer = await invoke(fn, { early: true });
+    assert.deepEqual(JSON.parse(answer.body.toString()), { early: true });
+    assert.equal(counts(fn.key).busy, 1, "busy until the Runtime's /next");
+    assert.ok(Date.now() - startedAt < 1500, "answered before /next");
+    await released(fn);
+    // With Tail, the answer carries END and REPORT, so it comes at the end.
+    const tailed = await invoke(fn, { tail: true }, true);
+    assert.match(tailed.log ?? "", /^REPORT RequestId: /m);
+  });
+
   test("a bootstrap that cannot be executed is Runtime.InvalidEntrypoint", async () => {
     const dir = join(work, "bad-entrypoint");
     await rm(dir, { recursive: true, force: true });
@@ -233,10 +273,13 @@ describe("FunctionInvoker", () => {
     const fn = resolve("init-fails");
     const result = await invoke(fn, {}, true);
     assert.equal(result.functionError, true);
-    assert.equal(result.reusable, false);
     assert.match(
       result.log ?? "",
       /INIT_REPORT .*Phase: invoke.*Status: error/,
+    );
+    await until(
+      () => Object.values(counts(fn.key)).every((n) => n === 0),
+      "the failed environment to be dropped",
     );
     assert.match(result.log ?? "", /REPORT RequestId: .*Status: error/);
   });

@@ -17,6 +17,7 @@ import {
   TAIL_LOG_BYTES,
 } from "../../protocol/invoke-api.js";
 import type { InvocationType } from "../lambda-service.js";
+import { decodeBase64 } from "../../util/base64.js";
 
 /** The parsed `X-Amz-*` headers of an Invoke. */
 export interface InvokeHeaders {
@@ -96,19 +97,18 @@ export function parseInvokeHeaders(
 
 const BAD_CLIENT_CONTEXT =
   "Client context must be a valid Base64-encoded JSON object.";
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 function decodeClientContext(
   header: string | string[] | undefined,
 ): string | undefined {
   if (header === undefined || header === "") return undefined;
-  if (typeof header !== "string" || !BASE64.test(header))
+  const bytes = typeof header === "string" ? decodeBase64(header) : undefined;
+  if (bytes === undefined)
     throw new ServiceException(
       "InvalidRequestContentException",
       BAD_CLIENT_CONTEXT,
     );
-  const bytes = Buffer.from(header, "base64");
   if (bytes.length > MAX_CLIENT_CONTEXT_BYTES)
     throw new ServiceException(
       "InvalidRequestContentException",
