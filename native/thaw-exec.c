@@ -1,15 +1,18 @@
 /*
  * thaw-exec: the small exec helper thaw spawns instead of a Runtime.
  *
- *   thaw-exec [--cgroup-procs FILE]... [--parent PID] [--status-fd FD] -- PROGRAM [ARGS...]
+ *   thaw-exec [--cgroup-procs FILE]... [--status-fd FD] -- PROGRAM [ARGS...]
+ *
+ * thaw starts it through thaw-spawner (native/thaw-spawner.c), whose child sets PR_SET_PDEATHSIG
+ * and checks that thaw-spawner is alive before it execs thaw-exec.
  *
  * Before PROGRAM runs a single instruction of its own, thaw-exec
  *   1. writes its pid into each FILE (a cgroup.procs), so the Runtime starts inside its cgroups
  *      with no window in which it could fork outside them;
  *   2. calls setsid(), so the Runtime and everything it starts form one session and process group
  *      that thaw can signal as a whole;
- *   3. sets PR_SET_PDEATHSIG to SIGKILL, so the Runtime dies with thaw, then checks that its parent
- *      is still PID (or still the parent it had on entry) to close the race with thaw's own death;
+ *   3. sets PR_SET_PDEATHSIG to SIGKILL, so the Runtime dies with its parent (thaw-spawner), then
+ *      checks that its parent is still the one it had on entry, to close the race with its death;
  *   4. clears the signal mask and resets every signal disposition to its default;
  *   5. marks every descriptor above 2 close-on-exec, so nothing but stdio reaches the Runtime;
  *   6. execve()s PROGRAM with the environment it was given (searched on that PATH when PROGRAM
@@ -150,7 +153,6 @@ static void exec_program(char **argv) {
 
 int main(int argc, char **argv) {
   pid_t entry_parent = getppid();
-  long expected_parent = -1;
   int first = -1;
   /* Parse everything first, so a failure to join a cgroup can be reported on --status-fd. */
   for (int i = 1; i < argc; i++) {
@@ -165,11 +167,8 @@ int main(int argc, char **argv) {
       long fd = parse_number(argv[++i]);
       if (fd < 3) fail(EXIT_HELPER, "usage: --status-fd needs a descriptor above 2, got %s", argv[i]);
       status_fd = (int)fd;
-    } else if (strcmp(argv[i], "--parent") == 0) {
-      expected_parent = parse_number(argv[++i]);
-      if (expected_parent < 1) fail(EXIT_HELPER, "usage: --parent needs a pid, got %s", argv[i]);
     } else {
-      fail(EXIT_HELPER, "usage: thaw-exec [--cgroup-procs FILE]... [--parent PID] [--status-fd FD] -- PROGRAM [ARGS...]; "
+      fail(EXIT_HELPER, "usage: thaw-exec [--cgroup-procs FILE]... [--status-fd FD] -- PROGRAM [ARGS...]; "
                         "unknown option %s", argv[i]);
     }
   }
@@ -185,9 +184,7 @@ int main(int argc, char **argv) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail(EXIT_HELPER, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
   /* If the parent died before prctl took effect, we have been re-parented and no signal will come. */
   pid_t parent = getppid();
-  if (parent != entry_parent || (expected_parent > 0 && parent != (pid_t)expected_parent)) {
-    fail(EXIT_HELPER, "parent process %ld is gone", expected_parent > 0 ? expected_parent : (long)entry_parent);
-  }
+  if (parent != entry_parent) fail(EXIT_HELPER, "parent process %ld is gone", (long)entry_parent);
 
   reset_signals();
   close_extra_fds_on_exec();

@@ -16,6 +16,7 @@ const LOADERS: Readonly<Record<BackendName, () => Promise<SandboxBackend>>> = {
       await import("../sandbox/backends/process/index.js");
     return createProcessBackend({
       thawExecPath: join(THAW_PATHS.native, "thaw-exec"),
+      thawSpawnerPath: join(THAW_PATHS.native, "thaw-spawner"),
     });
   },
 };

@@ -4,15 +4,19 @@
  * - the floor: a bare spawn of the Rust fixture's binary until it exits;
  * - `node -e 0`: Node's own start-up, which every CLI call pays;
  * - the whole `thaw invoke` CLI, spawned, until it exits;
- * - a cold Invocation inside one thaw process (no CLI start-up), phase by phase;
+ * - a cold Invocation inside one thaw process (no CLI start-up), phase by phase: once with the fork
+ *   server (thaw-spawner) already running, as in `thaw serve`, and once from nothing, with a new
+ *   backend per run, as a one-shot `thaw invoke` does;
  * - `child_process.spawn` from a process holding a 1 GiB heap, against an empty one;
- * - the Init Duration of each language's fixture.
+ * - the Init Duration of each language's fixture (fork server running).
  * Run with `npm run bench:cold [-- --runs N]`. Figures, never pass/fail: the machines are noisy.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { FIXTURE_FUNCTIONS } from "../app/demo.js";
+import { createBackend } from "../app/backends.js";
 import { invokeOnce } from "../app/invoke-once.js";
+import type { SandboxBackend } from "../sandbox/sandbox.js";
 import { THAW_PATHS, THAW_ROOT } from "../config/paths.js";
 
 const runsArg = process.argv.indexOf("--runs");
@@ -58,7 +62,10 @@ async function sample(
   return samples;
 }
 
-async function coldInvoke(fixture: (typeof FIXTURE_FUNCTIONS)[number]) {
+async function coldInvoke(
+  fixture: (typeof FIXTURE_FUNCTIONS)[number],
+  backend: SandboxBackend | undefined,
+) {
   return invokeOnce(
     {
       packagePath: fixture.packagePath,
@@ -69,8 +76,30 @@ async function coldInvoke(fixture: (typeof FIXTURE_FUNCTIONS)[number]) {
       },
       payload: Buffer.from('{"bench":true}'),
     },
-    { onLog: () => undefined },
+    { onLog: () => undefined, ...(backend === undefined ? {} : { backend }) },
   );
+}
+
+/** Rust cold Invocations, phase by phase (ms), after two warm-up runs. */
+async function rustPhases(
+  fixture: (typeof FIXTURE_FUNCTIONS)[number],
+  backend: SandboxBackend | undefined,
+): Promise<Record<"sandbox" | "runtimeInit" | "invoke" | "total", number[]>> {
+  const phases = {
+    sandbox: [] as number[],
+    runtimeInit: [] as number[],
+    invoke: [] as number[],
+    total: [] as number[],
+  };
+  for (let i = 0; i < RUNS + 2; i += 1) {
+    const result = await coldInvoke(fixture, backend);
+    if (i < 2) continue;
+    phases.sandbox.push(result.phases.sandboxMs);
+    phases.runtimeInit.push(result.phases.runtimeInitMs);
+    phases.invoke.push(result.phases.invokeMs);
+    phases.total.push(result.phases.totalMs);
+  }
+  return phases;
 }
 
 async function main(): Promise<void> {
@@ -106,29 +135,51 @@ async function main(): Promise<void> {
 
   const rust = FIXTURE_FUNCTIONS.find((f) => f.language === "rust");
   if (rust === undefined) throw new Error("no Rust fixture");
-  const phases = {
-    sandbox: [] as number[],
-    runtimeInit: [] as number[],
-    invoke: [] as number[],
-    total: [] as number[],
-  };
-  for (let i = 0; i < RUNS + 2; i += 1) {
-    const result = await coldInvoke(rust);
-    if (i < 2) continue;
-    phases.sandbox.push(result.phases.sandboxMs);
-    phases.runtimeInit.push(result.phases.runtimeInitMs);
-    phases.invoke.push(result.phases.invokeMs);
-    phases.total.push(result.phases.totalMs);
+  // One backend for the whole run, its fork server kept running by an idle sandbox, as in
+  // `thaw serve` (where frozen environments keep it running).
+  const backend = await createBackend("process");
+  const holder = await backend.create({
+    command: "/bin/sleep",
+    args: ["3600"],
+    cwd: "/",
+    env: {},
+    memoryMB: 128,
+    onLog: () => undefined,
+  });
+  try {
+    const phases = await rustPhases(rust, backend);
+    out(
+      line(
+        "in-process cold invoke, Rust: total (package→answer)",
+        phases.total,
+      ),
+    );
+    out(line("  sandbox creation (API server, cgroup, fork)", phases.sandbox));
+    out(line("  process start until first /next", phases.runtimeInit));
+    out(line("  invoke (hand-over → answer)", phases.invoke));
+    out(
+      `overhead over the floor (median total − median floor): ${(quantile(phases.total, 0.5) - quantile(floor, 0.5)).toFixed(2)} ms; CLI − node -e 0: ${(quantile(cli, 0.5) - quantile(nodeStart, 0.5)).toFixed(2)} ms`,
+    );
+    const fresh = await rustPhases(rust, undefined);
+    out(
+      line("same, new backend per run (fork server started too)", fresh.total),
+    );
+    out(line("  sandbox creation", fresh.sandbox));
+
+    out("\nInit Duration per language (on-demand cold start, in-process):");
+    for (const fixture of FIXTURE_FUNCTIONS) {
+      const inits: number[] = [];
+      const runs =
+        fixture.language === "java" ? Math.min(RUNS, 10) : Math.min(RUNS, 20);
+      for (let i = 0; i < runs + 1; i += 1) {
+        const result = await coldInvoke(fixture, backend);
+        if (i > 0) inits.push(result.init.durationMs);
+      }
+      out(line(`  ${fixture.language} (${fixture.runtime})`, inits));
+    }
+  } finally {
+    await holder.destroy("benchmark done");
   }
-  out(
-    line("in-process cold invoke, Rust: total (package→answer)", phases.total),
-  );
-  out(line("  sandbox creation (API server, cgroup, spawn)", phases.sandbox));
-  out(line("  process start until first /next", phases.runtimeInit));
-  out(line("  invoke (hand-over → answer)", phases.invoke));
-  out(
-    `overhead over the floor (median total − median floor): ${(quantile(phases.total, 0.5) - quantile(floor, 0.5)).toFixed(2)} ms; CLI − node -e 0: ${(quantile(cli, 0.5) - quantile(nodeStart, 0.5)).toFixed(2)} ms`,
-  );
 
   out(
     "\nchild_process.spawn of /bin/true from a Node process holding a large heap:",
@@ -157,18 +208,6 @@ async function main(): Promise<void> {
     out(
       `  heap ${String(mb).padStart(4)} MB (RSS ${String(rssMB).padStart(4)} MB): median ${medianMs.toFixed(2)} ms`,
     );
-  }
-
-  out("\nInit Duration per language (on-demand cold start, in-process):");
-  for (const fixture of FIXTURE_FUNCTIONS) {
-    const inits: number[] = [];
-    const runs =
-      fixture.language === "java" ? Math.min(RUNS, 10) : Math.min(RUNS, 20);
-    for (let i = 0; i < runs + 1; i += 1) {
-      const result = await coldInvoke(fixture);
-      if (i > 0) inits.push(result.init.durationMs);
-    }
-    out(line(`  ${fixture.language} (${fixture.runtime})`, inits));
   }
 }
 

@@ -18,14 +18,14 @@ import {
   isGone,
   leftoverCgroups,
   LogRecorder,
-  requireThawExec,
+  nativeHelpers,
   waitUntil,
 } from "./process-testing.js";
 
-const thawExecPath = requireThawExec();
+const native = nativeHelpers();
 const host = await CgroupSet.detect();
-const withCgroups = createProcessBackend({ thawExecPath });
-const withoutCgroups = createProcessBackend({ thawExecPath, cgroups: "off" });
+const withCgroups = createProcessBackend(native);
+const withoutCgroups = createProcessBackend({ ...native, cgroups: "off" });
 
 /** Why the cgroup freezer cannot be tested here, or false. */
 const noFreezer =

@@ -28,11 +28,12 @@ import {
   isGone,
   leftoverCgroups,
   LogRecorder,
-  requireThawExec,
+  nativeHelpers,
   waitUntil,
 } from "./process-testing.js";
 
-const thawExecPath = requireThawExec();
+const native = nativeHelpers();
+const { thawExecPath } = native;
 const host = await CgroupSet.detect();
 const noCgroups =
   host.version === "none"
@@ -44,8 +45,8 @@ const noPython = existsSync(python)
   : `needs ${python} as a memory allocator`;
 const MIB = 1024 * 1024;
 
-const backend = createProcessBackend({ thawExecPath });
-const withoutCgroups = createProcessBackend({ thawExecPath, cgroups: "off" });
+const backend = createProcessBackend(native);
+const withoutCgroups = createProcessBackend({ ...native, cgroups: "off" });
 
 /** Sandboxes and other pids of the current test, checked and cleaned up after it. */
 let sandboxes: ProcessSandbox[] = [];
@@ -127,12 +128,24 @@ void describe("ProcessBackend", () => {
       probe.notes.join("\n"),
     );
     const missing = await createProcessBackend({
+      ...native,
       thawExecPath: "/nonexistent/thaw-exec",
     }).probe();
     assert.equal(missing.available, false);
     assert.ok(
       missing.notes.some((note) => note.includes("scripts/build-native.sh")),
     );
+  });
+
+  void test("two backends in one process give their sandboxes distinct ids and cgroups", async () => {
+    const other = createProcessBackend(native);
+    const [a, b] = await Promise.all([
+      sh("sleep 30"),
+      sh("sleep 30", { backend: other }),
+    ]);
+    assert.notEqual(a.sandbox.id, b.sandbox.id);
+    for (const path of a.sandbox.cgroupPaths)
+      assert.ok(!b.sandbox.cgroupPaths.includes(path), path);
   });
 
   void test("delivers stdout and stderr line by line, in order, flushing a last line without newline", async () => {
@@ -305,6 +318,7 @@ void describe("ProcessBackend", () => {
 
     void test("a missing thaw-exec, with the command that builds it", async () => {
       const broken = createProcessBackend({
+        ...native,
         thawExecPath: "/nonexistent/thaw-exec",
       });
       await assert.rejects(
@@ -520,7 +534,7 @@ void describe("ProcessBackend", () => {
     "limits the number of processes (pidsLimit)",
     { skip: noCgroups },
     async () => {
-      const limited = createProcessBackend({ thawExecPath, pidsLimit: 8 });
+      const limited = createProcessBackend({ ...native, pidsLimit: 8 });
       // dash gives up on the first fork the pids controller refuses.
       const { sandbox, log } = await sh(
         "i=0; while [ $i -lt 12 ]; do sleep 1000 & i=$((i+1)); echo forked $i; done",
@@ -543,7 +557,7 @@ void describe("ProcessBackend", () => {
     const index = pathToFileURL(join(import.meta.dirname, "index.js")).href;
     const script = `
       import { createProcessBackend } from ${JSON.stringify(index)};
-      const backend = createProcessBackend({ thawExecPath: ${JSON.stringify(thawExecPath)} });
+      const backend = createProcessBackend(${JSON.stringify(native)});
       const s = await backend.create({ command: "/bin/sleep", args: ["1000"], cwd: "/", env: {}, memoryMB: 64, onLog() {} });
       console.log(JSON.stringify({ pid: s.pid, cgroups: s.cgroupPaths }));
       setInterval(() => {}, 1000);`;

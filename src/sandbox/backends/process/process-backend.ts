@@ -1,6 +1,7 @@
 /**
  * The `process` Backend: each ExecutionEnvironment is a Runtime process started through the
- * thaw-exec helper, in its own session, inside its own cgroups where the machine allows.
+ * thaw-exec helper (forked by the thaw-spawner fork server), in its own session, inside its own
+ * cgroups where the machine allows.
  */
 import { accessSync, constants } from "node:fs";
 import { SandboxStartError } from "../../../errors/sandbox-errors.js";
@@ -10,12 +11,15 @@ import type {
   SandboxSpec,
 } from "../../sandbox.js";
 import { CgroupSet, type CgroupHost } from "./cgroup.js";
+import { ForkServer } from "./fork-server.js";
 import { ProcessSandbox } from "./process-sandbox.js";
 
 /** Options of {@link ProcessBackend}. */
 export interface ProcessBackendOptions {
   /** Absolute path of the thaw-exec helper; `scripts/build-native.sh` builds `build/native/thaw-exec`. */
   readonly thawExecPath: string;
+  /** Absolute path of the fork server that starts thaw-exec: `build/native/thaw-spawner`. */
+  readonly thawSpawnerPath: string;
   /**
    * Path, relative to the cgroup thaw runs in (per controller), under which each sandbox's cgroup
    * `thaw-<thaw's pid>-<n>` is made. Created when missing, never removed.
@@ -36,6 +40,12 @@ export interface ProcessBackendOptions {
   readonly cgroups?: "auto" | "off";
 }
 
+/**
+ * Numbers the sandboxes of this process, across every backend in it: sandbox ids, and so cgroup
+ * names (`thaw-<pid>-<n>`), must not collide when two backends coexist.
+ */
+let sandboxSequence = 0;
+
 /** Lambda's limit on processes and threads per execution environment. */
 const DEFAULT_PIDS_LIMIT = 1024;
 const MIB = 1024 * 1024;
@@ -44,11 +54,15 @@ const MIB = 1024 * 1024;
 export class ProcessBackend implements SandboxBackend {
   readonly name = "process";
   readonly #options: ProcessBackendOptions;
+  readonly #forkServer: ForkServer;
   #host: Promise<CgroupHost> | undefined;
-  #sequence = 0;
 
   constructor(options: ProcessBackendOptions) {
     this.#options = options;
+    this.#forkServer = new ForkServer(
+      options.thawSpawnerPath,
+      options.thawExecPath,
+    );
   }
 
   /** Whether thaw-exec is built and which cgroups can be used, with the reasons when not. */
@@ -57,14 +71,19 @@ export class ProcessBackend implements SandboxBackend {
     let available = process.platform === "linux";
     if (!available)
       notes.push(`the process backend needs Linux, not ${process.platform}`);
-    try {
-      accessSync(this.#options.thawExecPath, constants.X_OK);
-      notes.push(`thaw-exec at ${this.#options.thawExecPath}`);
-    } catch {
-      available = false;
-      notes.push(
-        `thaw-exec is missing or not executable at ${this.#options.thawExecPath}: run scripts/build-native.sh`,
-      );
+    for (const [name, path] of [
+      ["thaw-exec", this.#options.thawExecPath],
+      ["thaw-spawner", this.#options.thawSpawnerPath],
+    ] as const) {
+      try {
+        accessSync(path, constants.X_OK);
+        notes.push(`${name} at ${path}`);
+      } catch {
+        available = false;
+        notes.push(
+          `${name} is missing or not executable at ${path}: run scripts/build-native.sh`,
+        );
+      }
     }
     notes.push(...(await this.#cgroupHost()).notes);
     return { available, notes };
@@ -85,8 +104,8 @@ export class ProcessBackend implements SandboxBackend {
       );
     }
     const host = await this.#cgroupHost();
-    this.#sequence += 1;
-    const id = `${String(process.pid)}-${String(this.#sequence)}`;
+    sandboxSequence += 1;
+    const id = `${String(process.pid)}-${String(sandboxSequence)}`;
     let cgroup: CgroupSet | undefined;
     if (host.version !== "none") {
       try {
@@ -104,7 +123,7 @@ export class ProcessBackend implements SandboxBackend {
     }
     return ProcessSandbox.start(spec, {
       id,
-      thawExecPath: this.#options.thawExecPath,
+      forkServer: this.#forkServer,
       cgroup,
       createStartedAt,
     });

@@ -22,9 +22,7 @@
  * that does not settle. A freeze that fails leaves the sandbox thawed. `destroy()` of a frozen
  * sandbox thaws it before SIGTERM: a frozen (v1) task does not even die of SIGKILL until thawed.
  */
-import { spawn, type ChildProcessByStdio } from "node:child_process";
-import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import {
   IllegalStateError,
@@ -40,6 +38,7 @@ import type {
 } from "../../sandbox.js";
 import type { CgroupSet } from "./cgroup.js";
 import { deferred, delay } from "../../../util/deferred.js";
+import type { ForkServer, LaunchedProcess } from "./fork-server.js";
 import { LineSplitter } from "./line-splitter.js";
 
 /**
@@ -49,7 +48,7 @@ import { LineSplitter } from "./line-splitter.js";
  */
 const STDIO_DRAIN_TIMEOUT_MS = 1000;
 
-/** The file descriptor of thaw-exec's exec-status pipe (see native/thaw-exec.c). */
+/** The file descriptor of thaw-exec's exec-status pipe (see native/thaw-exec.c and thaw-spawner.c). */
 const STATUS_FD = 3;
 
 const TRANSITIONS: Readonly<Record<SandboxState, readonly SandboxState[]>> = {
@@ -65,9 +64,9 @@ const TRANSITIONS: Readonly<Record<SandboxState, readonly SandboxState[]>> = {
 export interface ProcessSandboxTimings {
   /** `create()` was called. */
   readonly createStartedAt: number;
-  /** Right before `child_process.spawn()`, after the cgroups were made. */
+  /** Right before the launch request to the fork server, after the cgroups were made. */
   readonly spawnStartedAt: number;
-  /** `spawn()` returned: thaw-exec has been exec'd (libuv waits for that). */
+  /** The fork server has forked thaw-exec's process and thaw has its pipes. */
   readonly spawnedAt: number;
   /** thaw learned that the Runtime program was exec'd (thaw-exec's status pipe reached end-of-file). */
   readonly runtimeStartedAt: number;
@@ -76,14 +75,13 @@ export interface ProcessSandboxTimings {
 /** Options of {@link ProcessSandbox.start}. */
 export interface ProcessSandboxStartOptions {
   readonly id: string;
-  readonly thawExecPath: string;
+  /** Starts thaw-exec (see fork-server.ts). */
+  readonly forkServer: ForkServer;
   /** The sandbox's cgroups, made by the caller; this sandbox owns and removes them. */
   readonly cgroup: CgroupSet | undefined;
   /** `performance.now()` when the caller's `create()` began. */
   readonly createStartedAt: number;
 }
-
-type RuntimeProcess = ChildProcessByStdio<null, Readable, Readable>;
 
 /** A Runtime process tree started through thaw-exec. */
 export class ProcessSandbox implements Sandbox {
@@ -92,15 +90,15 @@ export class ProcessSandbox implements Sandbox {
   /** Resolves once the Runtime has ended, output is flushed and the cgroup is removed. */
   readonly exited: Promise<SandboxExit>;
   readonly #exited = deferred<SandboxExit>();
-  /** Resolves on the child's 'exit' event (the Runtime has been reaped). */
+  /** Resolves once the Runtime has been reaped. */
   readonly #exitSeen = deferred<undefined>();
-  /** Resolves on the child's 'close' event (its pipes have reached end-of-file). */
-  readonly #closed = deferred<undefined>();
-  readonly #child: RuntimeProcess;
+  /** Resolves once the child's pipes have all reached end-of-file (or been destroyed). */
+  readonly #closed: Promise<unknown>;
+  readonly #child: LaunchedProcess;
   readonly #cgroup: CgroupSet | undefined;
   #state: SandboxState = "running";
   #timings: ProcessSandboxTimings;
-  /** Set on the child's 'exit' event (the Runtime has been reaped). */
+  /** Set once the Runtime has been reaped. */
   #exitStatus:
     { code: number | null; signal: NodeJS.Signals | null } | undefined;
   #destroying: Promise<void> | undefined;
@@ -122,12 +120,11 @@ export class ProcessSandbox implements Sandbox {
   private constructor(
     options: ProcessSandboxStartOptions,
     spec: SandboxSpec,
-    child: RuntimeProcess,
-    pid: number,
+    child: LaunchedProcess,
     timings: ProcessSandboxTimings,
   ) {
     this.id = options.id;
-    this.pid = pid;
+    this.pid = child.pid;
     this.#child = child;
     this.#cgroup = options.cgroup;
     this.#timings = timings;
@@ -152,19 +149,22 @@ export class ProcessSandbox implements Sandbox {
     child.stderr.on("end", () => {
       stderr.end();
     });
-    child.once("exit", (code, signal) => {
-      this.#exitStatus = { code, signal };
+    void child.exited.then((status) => {
+      this.#exitStatus = status;
       this.#exitSeen.resolve(undefined);
       void this.#finish();
     });
-    child.once("close", () => {
-      this.#closed.resolve(undefined);
-    });
-    // After a successful spawn, 'error' only reports a failed child.kill(), which thaw never calls;
-    // a read error on a pipe ends that stream ('close' follows), which is all that matters here.
-    child.on("error", () => undefined);
-    for (const stream of [child.stdout, child.stderr])
-      stream.on("error", () => undefined);
+    const streams = [child.stdout, child.stderr, child.status];
+    this.#closed = Promise.all(
+      streams.map(
+        (stream) =>
+          new Promise((resolve) => {
+            stream.once("close", resolve);
+          }),
+      ),
+    );
+    // A read error on a pipe ends that stream ('close' follows), which is all that matters here.
+    for (const stream of streams) stream.on("error", () => undefined);
   }
 
   /**
@@ -176,28 +176,24 @@ export class ProcessSandbox implements Sandbox {
     spec: SandboxSpec,
     options: ProcessSandboxStartOptions,
   ): Promise<ProcessSandbox> {
-    const args = [
-      "--parent",
-      String(process.pid),
-      "--status-fd",
-      String(STATUS_FD),
-    ];
+    // No --parent: thaw-spawner's child already set PR_SET_PDEATHSIG and checked its parent before
+    // exec'ing thaw-exec, so thaw-exec's own check (its parent at entry) closes the race.
+    const args = ["--status-fd", String(STATUS_FD)];
     for (const file of options.cgroup?.procsFiles ?? [])
       args.push("--cgroup-procs", file);
     args.push("--", spec.command, ...spec.args);
 
     const spawnStartedAt = performance.now();
-    let child: RuntimeProcess;
+    let child: LaunchedProcess;
     try {
-      // stdin is closed as on Lambda. No `detached`: thaw-exec calls setsid() itself.
-      // (Node's typings know no overload for four stdio entries; stdout and stderr are pipes.)
-      child = spawn(options.thawExecPath, args, {
+      // stdin is /dev/null (closed on Lambda); thaw-exec calls setsid() itself.
+      child = await options.forkServer.launch({
+        args,
         cwd: spec.cwd,
-        env: { ...spec.env },
-        stdio: ["ignore", "pipe", "pipe", "pipe"],
-      }) as RuntimeProcess;
+        env: spec.env,
+      });
     } catch (error) {
-      // Synchronous failures: arguments Node rejects (a NUL byte in the environment…).
+      // thaw-spawner missing or unable to fork; or arguments it cannot carry (a NUL byte).
       await options.cgroup?.remove().catch(() => undefined);
       throw new SandboxStartError(
         `cannot start ${spec.command}: ${messageOf(error)}`,
@@ -205,24 +201,14 @@ export class ProcessSandbox implements Sandbox {
       );
     }
     const spawnedAt = performance.now();
-    const pid = child.pid;
-    if (pid === undefined) {
-      const error: unknown = ((await once(child, "error")) as unknown[])[0];
-      await options.cgroup?.remove().catch(() => undefined);
-      throw new SandboxStartError(
-        explainSpawnError(error, options.thawExecPath, spec),
-        { cause: error },
-      );
-    }
-
-    const status = child.stdio[STATUS_FD] as Readable;
+    const status = child.status;
     const timings = {
       createStartedAt: options.createStartedAt,
       spawnStartedAt,
       spawnedAt,
       runtimeStartedAt: spawnedAt,
     };
-    const sandbox = new ProcessSandbox(options, spec, child, pid, timings);
+    const sandbox = new ProcessSandbox(options, spec, child, timings);
     const failure = await readToEnd(status);
     sandbox.#timings = { ...timings, runtimeStartedAt: performance.now() };
     if (failure !== "") {
@@ -410,12 +396,12 @@ export class ProcessSandbox implements Sandbox {
     } catch (error) {
       problems.push(error);
     }
-    if (!(await settlesWithin(this.#closed.promise, STDIO_DRAIN_TIMEOUT_MS))) {
-      const status = this.#child.stdio[STATUS_FD] as Readable;
-      for (const stream of [this.#child.stdout, this.#child.stderr, status])
+    if (!(await settlesWithin(this.#closed, STDIO_DRAIN_TIMEOUT_MS))) {
+      const child = this.#child;
+      for (const stream of [child.stdout, child.stderr, child.status])
         stream.destroy();
       for (const splitter of this.#splitters) splitter.end();
-      await this.#closed.promise;
+      await this.#closed;
     }
     const oomKilled = (this.#cgroup?.oomKillCount() ?? 0) > 0;
     if (this.#cgroup !== undefined) this.#samplePeak();
@@ -480,25 +466,6 @@ function readToEnd(stream: Readable): Promise<string> {
     stream.once("close", done);
     stream.once("error", done);
   });
-}
-
-/** Names the likely cause of a failed spawn of thaw-exec (libuv reports a bad cwd as ENOENT too). */
-function explainSpawnError(
-  error: unknown,
-  thawExecPath: string,
-  spec: SandboxSpec,
-): string {
-  const code =
-    error instanceof Error && "code" in error ? String(error.code) : "";
-  if (!existsSync(thawExecPath)) {
-    return `thaw-exec is missing at ${thawExecPath}: run scripts/build-native.sh`;
-  }
-  if ((code === "ENOENT" || code === "ENOTDIR") && !existsSync(spec.cwd)) {
-    return `cannot start ${spec.command}: working directory ${spec.cwd} does not exist`;
-  }
-  if (code === "EACCES")
-    return `thaw-exec at ${thawExecPath} is not executable: run scripts/build-native.sh`;
-  return `cannot start ${spec.command} through ${thawExecPath}: ${messageOf(error)}`;
 }
 
 function readVmHwm(pid: number): number | undefined {

@@ -11,6 +11,24 @@ import type { CgroupHost } from "./cgroup.js";
  * @throws {Error} saying how to build it, when it is missing.
  */
 export function requireThawExec(): string {
+  return requireNative("thaw-exec");
+}
+
+/**
+ * The options every process Backend of the tests needs: the helpers built in this checkout.
+ * @throws {Error} saying how to build them, when one is missing.
+ */
+export function nativeHelpers(): {
+  readonly thawExecPath: string;
+  readonly thawSpawnerPath: string;
+} {
+  return {
+    thawExecPath: requireNative("thaw-exec"),
+    thawSpawnerPath: requireNative("thaw-spawner"),
+  };
+}
+
+function requireNative(name: string): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json"))) {
     const up = dirname(dir);
@@ -21,7 +39,7 @@ export function requireThawExec(): string {
       );
     dir = up;
   }
-  const path = join(dir, "build", "native", "thaw-exec");
+  const path = join(dir, "build", "native", name);
   if (!existsSync(path))
     throw new Error(`${path} is missing: run scripts/build-native.sh`);
   return path;

@@ -1,0 +1,307 @@
+/**
+ * The fork server: one long-lived `thaw-spawner` process (native/thaw-spawner.c) that forks and
+ * execs thaw-exec for every sandbox, so that starting a Runtime never copies thaw's own page and
+ * descriptor tables. A `child_process.spawn()` from thaw's process blocks its event loop for the
+ * whole fork, and that fork grows with thaw's heap and open sockets (1–5 ms in a busy `thaw serve`,
+ * see docs/benchmarks.md); thaw-spawner stays small, so its fork costs the same whatever thaw holds,
+ * and thaw's event loop only writes a request and reads an answer.
+ *
+ * The child's stdout, stderr and exec-status pipes are made by thaw-spawner; thaw opens their read
+ * ends through `/proc/<thaw-spawner>/fd/<n>` and then tells it to close its copies. Exits are
+ * reported by thaw-spawner, which reaps its children.
+ *
+ * thaw-spawner is started by the first launch and exits once no launch is pending and every child
+ * it started has been reaped; the next launch starts a new one (about 1 ms). If it dies, the
+ * children it started die with it (thaw-exec's PR_SET_PDEATHSIG), their exits are reported as
+ * SIGKILL, and the next launch starts a new one.
+ */
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { accessSync, constants, openSync } from "node:fs";
+import { Socket } from "node:net";
+import { constants as osConstants } from "node:os";
+import type { Readable, Writable } from "node:stream";
+import { deferred, type Deferred } from "../../../util/deferred.js";
+import { LineSplitter } from "./line-splitter.js";
+
+/** How a launched process ended. */
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A process started by {@link ForkServer.launch}. */
+export interface LaunchedProcess {
+  readonly pid: number;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** The exec-status pipe (descriptor 3 of the child). */
+  readonly status: Readable;
+  /** Resolves once the process has been reaped. */
+  readonly exited: Promise<ProcessExit>;
+}
+
+/** What to start: `argv[0]` is the program thaw-spawner was given (thaw-exec). */
+export interface LaunchRequest {
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** thaw-spawner could not start the process (no pipes, no fork) or is not running. */
+export class LaunchError extends Error {
+  override readonly name = "LaunchError";
+}
+
+type SpawnerProcess = ChildProcessByStdio<Writable, Readable, null>;
+
+interface Spawner {
+  readonly child: SpawnerProcess;
+  readonly pid: number;
+  readonly launches: Map<string, Deferred<LaunchedProcess | LaunchError>>;
+  readonly exits: Map<number, Deferred<ProcessExit>>;
+  gone: boolean;
+}
+
+/** Linux's O_CLOEXEC, which `fs.constants` does not export. */
+const O_CLOEXEC = 0o2000000;
+
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
+  Object.entries(osConstants.signals).map(([name, number]) => [
+    number,
+    name as NodeJS.Signals,
+  ]),
+);
+
+/** Starts processes through a thaw-spawner. */
+export class ForkServer {
+  readonly #spawnerPath: string;
+  readonly #thawExecPath: string;
+  #spawner: Spawner | undefined;
+  #sequence = 0;
+
+  constructor(spawnerPath: string, thawExecPath: string) {
+    this.#spawnerPath = spawnerPath;
+    this.#thawExecPath = thawExecPath;
+  }
+
+  /** The running thaw-spawner's pid, if one runs; for diagnostics and tests. */
+  get spawnerPid(): number | undefined {
+    return this.#spawner?.pid;
+  }
+
+  /**
+   * Starts thaw-exec with `request.args`, `request.env` in `request.cwd`; resolves once it has been
+   * forked (not yet exec'd: read `status` for that).
+   * @throws {LaunchError} when thaw-spawner cannot be started or could not fork.
+   */
+  async launch(request: LaunchRequest): Promise<LaunchedProcess> {
+    this.#sequence += 1;
+    const id = String(this.#sequence);
+    const frame = encodeLaunch(id, this.#thawExecPath, request);
+    const spawner = this.#running();
+    const answer = deferred<LaunchedProcess | LaunchError>();
+    spawner.launches.set(id, answer);
+    spawner.child.stdin.write(frame);
+    const result = await answer.promise;
+    if (result instanceof LaunchError) throw result;
+    return result;
+  }
+
+  #running(): Spawner {
+    if (this.#spawner !== undefined && !this.#spawner.gone)
+      return this.#spawner;
+    try {
+      accessSync(this.#thawExecPath, constants.X_OK);
+    } catch {
+      throw new LaunchError(
+        `thaw-exec is missing or not executable at ${this.#thawExecPath}: run scripts/build-native.sh`,
+      );
+    }
+    let child: SpawnerProcess;
+    try {
+      child = spawn(this.#spawnerPath, [this.#thawExecPath], {
+        stdio: ["pipe", "pipe", "inherit"],
+      });
+    } catch (error) {
+      throw new LaunchError(
+        `cannot start thaw-spawner at ${this.#spawnerPath}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    const spawner: Spawner = {
+      child,
+      pid: child.pid ?? -1,
+      launches: new Map(),
+      exits: new Map(),
+      gone: false,
+    };
+    this.#spawner = spawner;
+    const lines = new LineSplitter((line) => {
+      this.#onEvent(spawner, line);
+    });
+    child.stdout.on("data", (chunk: Buffer) => {
+      lines.push(chunk);
+    });
+    child.stdin.on("error", () => undefined);
+    child.stdout.on("error", () => undefined);
+    child.on("error", (error) => {
+      this.#onGone(
+        spawner,
+        `thaw-spawner at ${this.#spawnerPath} cannot run: ${error.message} (run scripts/build-native.sh)`,
+      );
+    });
+    child.once("exit", (code, signal) => {
+      this.#onGone(
+        spawner,
+        `thaw-spawner exited (${signal ?? `code ${String(code)}`})`,
+      );
+    });
+    return spawner;
+  }
+
+  #onEvent(spawner: Spawner, line: string): void {
+    const [kind, ...fields] = line.split(" ");
+    if (kind === "S") {
+      const [id, pid, out, err, status] = fields;
+      const answer = spawner.launches.get(id ?? "");
+      if (answer === undefined) return;
+      spawner.launches.delete(id ?? "");
+      const exited = deferred<ProcessExit>();
+      spawner.exits.set(Number(pid), exited);
+      let streams: Readable[];
+      try {
+        streams = [out, err, status].map((fd) =>
+          openPipe(spawner.pid, Number(fd)),
+        );
+      } catch (error) {
+        // Without its output the process is of no use: end it (its exit still comes as "X").
+        killQuietly(Number(pid));
+        answer.resolve(
+          new LaunchError(
+            `cannot open the pipes of a new process: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          ),
+        );
+        return;
+      } finally {
+        spawner.child.stdin.write(`R${id ?? ""}\n`);
+      }
+      const [stdout, stderr, statusPipe] = streams as [
+        Readable,
+        Readable,
+        Readable,
+      ];
+      answer.resolve({
+        pid: Number(pid),
+        stdout,
+        stderr,
+        status: statusPipe,
+        exited: exited.promise,
+      });
+    } else if (kind === "F") {
+      const [id, errno] = fields;
+      const answer = spawner.launches.get(id ?? "");
+      spawner.launches.delete(id ?? "");
+      answer?.resolve(
+        new LaunchError(
+          `thaw-spawner could not start a process: ${errnoName(Number(errno))}`,
+        ),
+      );
+    } else if (kind === "X") {
+      const [pid, code, signal] = fields.map(Number) as [
+        number,
+        number,
+        number,
+      ];
+      const exited = spawner.exits.get(pid);
+      spawner.exits.delete(pid);
+      exited?.resolve(
+        code >= 0
+          ? { code, signal: null }
+          : { code: null, signal: SIGNAL_NAMES.get(signal) ?? "SIGKILL" },
+      );
+    }
+    this.#retireIfIdle(spawner);
+  }
+
+  /** thaw-spawner is gone: its children died with it (PR_SET_PDEATHSIG). */
+  #onGone(spawner: Spawner, reason: string): void {
+    if (spawner.gone) return;
+    spawner.gone = true;
+    for (const answer of spawner.launches.values())
+      answer.resolve(new LaunchError(reason));
+    for (const exited of spawner.exits.values())
+      exited.resolve({ code: null, signal: "SIGKILL" });
+    spawner.launches.clear();
+    spawner.exits.clear();
+    if (this.#spawner === spawner) this.#spawner = undefined;
+  }
+
+  /**
+   * An idle thaw-spawner (no launch pending, no child unreaped) is told to exit by closing its
+   * stdin, so that none outlives the sandboxes it started; the next launch starts a new one.
+   */
+  #retireIfIdle(spawner: Spawner): void {
+    if (spawner.launches.size + spawner.exits.size > 0) return;
+    if (this.#spawner === spawner) this.#spawner = undefined;
+    spawner.child.stdin.end();
+  }
+}
+
+/** Opens the read end of a pipe that thaw-spawner holds, as a stream. */
+function openPipe(spawnerPid: number, fd: number): Readable {
+  // O_NONBLOCK: opening a pipe through /proc is opening a FIFO, which would otherwise block
+  // until a writer exists (and the child may already have exited). O_CLOEXEC: no process thaw
+  // spawns may inherit it and hold the pipe open.
+  const ours = openSync(
+    `/proc/${String(spawnerPid)}/fd/${String(fd)}`,
+    constants.O_RDONLY | constants.O_NONBLOCK | O_CLOEXEC,
+  );
+  return new Socket({ fd: ours, readable: true, writable: false });
+}
+
+/** `L`, the payload's length (u32, little-endian), then NUL-terminated strings. */
+function encodeLaunch(
+  id: string,
+  program: string,
+  request: LaunchRequest,
+): Buffer {
+  const env = Object.entries(request.env).flatMap(([key, value]) =>
+    value === undefined ? [] : [`${key}=${value}`],
+  );
+  const argv = [program, ...request.args];
+  for (const text of [request.cwd, ...argv, ...env]) {
+    if (text.includes("\0"))
+      throw new LaunchError(
+        `a NUL byte is not allowed in a program's arguments, environment or working directory: ${JSON.stringify(text.slice(0, 80))}`,
+      );
+  }
+  const strings = [
+    id,
+    request.cwd,
+    String(argv.length),
+    ...argv,
+    String(env.length),
+    ...env,
+  ];
+  const payload = Buffer.from(`${strings.join("\0")}\0`);
+  const frame = Buffer.alloc(5 + payload.length);
+  frame.write("L", 0);
+  frame.writeUInt32LE(payload.length, 1);
+  payload.copy(frame, 5);
+  return frame;
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // ESRCH: already gone.
+  }
+}
+
+function errnoName(errno: number): string {
+  for (const [name, value] of Object.entries(osConstants.errno))
+    if (value === errno) return name;
+  return `errno ${String(errno)}`;
+}
