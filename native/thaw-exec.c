@@ -1,7 +1,7 @@
 /*
  * thaw-exec: the small exec helper thaw spawns instead of a Runtime.
  *
- *   thaw-exec [--cgroup-procs FILE]... [--status-fd FD] -- PROGRAM [ARGS...]
+ *   thaw-exec [--cgroup-procs FILE]... [--status-fd FD [--pass-status-fd]] -- PROGRAM [ARGS...]
  *
  * thaw starts it through thaw-spawner (native/thaw-spawner.c), whose child sets PR_SET_PDEATHSIG
  * and checks that thaw-spawner is alive before it execs thaw-exec.
@@ -20,7 +20,9 @@
  *
  * Exec-status pipe: with --status-fd, FD stays open until the execve; the parent reads end-of-file
  * and nothing else when PROGRAM is running, or the failure line below when it is not. This is how
- * libuv and posix_spawn learn that an exec failed.
+ * libuv and posix_spawn learn that an exec failed. With --pass-status-fd, FD stays open across the
+ * execve instead, for a PROGRAM that reports on it in turn: bubblewrap, which runs an inner
+ * thaw-exec with the same FD (the namespace backend).
  *
  * On failure it writes one line "thaw-exec: ..." to stderr (and to FD) and exits like a shell:
  *   125  thaw-exec itself failed (usage, cgroup join, setsid, parent already gone)
@@ -53,6 +55,7 @@
 extern char **environ;
 
 static int status_fd = -1;
+static int pass_status_fd = 0;
 
 static void write_all(int fd, const char *buf, size_t len) {
   while (len > 0) {
@@ -121,6 +124,11 @@ static void close_extra_fds_on_exec(void) {
   if (status_fd >= 0 && fcntl(status_fd, F_SETFD, FD_CLOEXEC) < 0) fail(EXIT_HELPER, "bad --status-fd: %s", strerror(errno));
 }
 
+/* With --pass-status-fd, the status descriptor (and only it) survives the execve. */
+static void pass_status_fd_on(void) {
+  if (pass_status_fd && status_fd >= 0 && fcntl(status_fd, F_SETFD, 0) < 0) fail(EXIT_HELPER, "bad --status-fd: %s", strerror(errno));
+}
+
 /* execve() PROGRAM, searching PATH (from the given environment) when it has no slash. */
 static void exec_program(char **argv) {
   const char *program = argv[0];
@@ -160,6 +168,10 @@ int main(int argc, char **argv) {
       first = i + 1;
       break;
     }
+    if (strcmp(argv[i], "--pass-status-fd") == 0) {
+      pass_status_fd = 1;
+      continue;
+    }
     if (i + 1 >= argc) fail(EXIT_HELPER, "usage: option %s needs a value", argv[i]);
     if (strcmp(argv[i], "--cgroup-procs") == 0) {
       i++;
@@ -168,14 +180,17 @@ int main(int argc, char **argv) {
       if (fd < 3) fail(EXIT_HELPER, "usage: --status-fd needs a descriptor above 2, got %s", argv[i]);
       status_fd = (int)fd;
     } else {
-      fail(EXIT_HELPER, "usage: thaw-exec [--cgroup-procs FILE]... [--status-fd FD] -- PROGRAM [ARGS...]; "
+      fail(EXIT_HELPER, "usage: thaw-exec [--cgroup-procs FILE]... [--status-fd FD [--pass-status-fd]] -- PROGRAM [ARGS...]; "
                         "unknown option %s", argv[i]);
     }
   }
   if (first < 0 || first >= argc) fail(EXIT_HELPER, "usage: no PROGRAM after --");
 
-  for (int i = 1; i < first - 1; i += 2) {
+  if (pass_status_fd && status_fd < 0) fail(EXIT_HELPER, "usage: --pass-status-fd needs --status-fd");
+  for (int i = 1; i < first - 1; i++) {
+    if (strcmp(argv[i], "--pass-status-fd") == 0) continue;
     if (strcmp(argv[i], "--cgroup-procs") == 0) join_cgroup(argv[i + 1]);
+    i++;
   }
 
   /* EPERM means we already lead a process group; that is fine if we lead our own session. */
@@ -188,6 +203,7 @@ int main(int argc, char **argv) {
 
   reset_signals();
   close_extra_fds_on_exec();
+  pass_status_fd_on();
   exec_program(argv + first);
   return EXIT_HELPER; /* not reached */
 }

@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
 # Sets up everything thaw needs on a fresh machine, idempotently (a second run takes seconds):
-# npm dependencies, the TypeScript build, the native exec helper, extra Node.js versions from npm,
+# bubblewrap (Debian's package, for the namespace backend), npm dependencies, the TypeScript build,
+# the native helpers (thaw-exec, thaw-spawner), extra Node.js versions from npm,
 # the official Java runtime interface client from Maven Central, the AWS CLI from PyPI, and the
 # conformance fixtures (Rust, Go, Java) built with their official Lambda runtime libraries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf 'setup: %s\n' "$*"; }
+
+# bubblewrap runs every function of the default (namespace) backend.
+if ! command -v bwrap >/dev/null 2>&1; then
+  step "bubblewrap (Debian package)"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: bubblewrap is missing; install it as root (apt-get install bubblewrap), or run thaw with --backend process" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq bubblewrap >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq bubblewrap >/dev/null
+  }
+fi
 
 step "npm dependencies"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -16,7 +31,7 @@ fi
 step "TypeScript build"
 npm run build --silent
 
-step "native helper"
+step "native helpers"
 bash scripts/build-native.sh
 
 # Exact Node.js versions for nodejs22.x and nodejs24.x, from npm packages that carry the binary.

@@ -10,7 +10,7 @@ import { FunctionRegistry } from "../control-plane/function-registry.js";
 import { registerTemplateFunctions } from "../control-plane/register-template.js";
 import { InvokeApiServer } from "../invoke-api/server.js";
 import { Scheduler } from "../scheduler/scheduler.js";
-import { createBackend } from "./backends.js";
+import { createBackend, type SandboxSettings } from "./backends.js";
 import { FunctionInvoker } from "./function-invoker.js";
 import type { LogSink } from "./pooled-environment.js";
 import { ThawService } from "./thaw-service.js";
@@ -33,6 +33,11 @@ export interface ThawAppOptions {
    * @default 1000
    */
   readonly accountConcurrency?: number;
+  /**
+   * Which sandbox backend runs the functions, and its settings.
+   * @default the `namespace` backend
+   */
+  readonly sandbox?: SandboxSettings;
   /** Receives every function's log lines. @default discard */
   readonly onLog?: LogSink;
   /** Receives thaw's own remarks. @default discard */
@@ -89,7 +94,7 @@ export class ThawApp {
     const invoker = new FunctionInvoker({
       registry,
       scheduler,
-      backend: await createBackend("process"),
+      backend: await createBackend(options.sandbox ?? {}),
       dirs: {
         runtimesDir: THAW_PATHS.runtimes,
         javaClientDir: THAW_PATHS.javaRuntimeClient,

@@ -268,6 +268,8 @@ export class ExecutionEnvironment {
         cwd: options.taskRoot,
         env,
         memoryMB: config.memorySize,
+        tmpMB: config.ephemeralStorage,
+        readOnlyPaths: launch.readOnlyPaths,
         onLog: (line) => {
           options.onLog(line, "function");
         },
@@ -618,9 +620,25 @@ function platformDocument(document: PlatformErrorDocument): {
   };
 }
 
-/** The error type a Runtime reported at init: its header, else its document's `errorType`. */
+/**
+ * The shape of an error type Lambda keeps in its init reports; any other is replaced (RIE
+ * `fatalerror.GetValidRuntimeOrFunctionErrorType`, which matches anywhere in the value).
+ */
+const LAMBDA_ERROR_TYPE = /(Runtime|Function)\.[A-Z][a-zA-Z]+/;
+
+/**
+ * The error type a Runtime reported at init, as INIT_REPORT shows it: its header, else its
+ * document's `errorType`, kept when it has Lambda's shape (`Runtime.ImportModuleError`); anything
+ * else (a Node.js `Error` thrown at module load, none at all) is `Runtime.Unknown`, or
+ * `Function.Unknown` for a malformed `Function.` type.
+ */
 function reportedErrorType(report: InitErrorReport): string {
-  return report.errorType ?? errorTypeOf(report.body) ?? "Runtime.Unknown";
+  const reported = report.errorType ?? errorTypeOf(report.body);
+  if (reported !== undefined && LAMBDA_ERROR_TYPE.test(reported))
+    return reported;
+  return reported?.startsWith("Function.") === true
+    ? "Function.Unknown"
+    : "Runtime.Unknown";
 }
 
 function errorTypeOf(body: Buffer): string | undefined {

@@ -64,6 +64,12 @@ export interface FunctionInvokerOptions {
    * @default [60000, 120000] (Lambda's)
    */
   readonly eventRetryDelaysMs?: readonly [number, number];
+  /**
+   * The time limit of an environment's first init; a retried init runs under the function's timeout.
+   * Tests shorten it to reach an init timeout quickly.
+   * @default 10000 (Lambda's on-demand limit, spec §1.7)
+   */
+  readonly initTimeoutMs?: number;
 }
 
 /** One synchronous Invocation's input. */
@@ -222,6 +228,9 @@ export class FunctionInvoker {
           backend: options.backend,
           kind,
           onLog: options.onLog,
+          ...(options.initTimeoutMs === undefined
+            ? {}
+            : { initTimeoutMs: options.initTimeoutMs }),
         });
       },
       ...(options.keepAliveMs === undefined

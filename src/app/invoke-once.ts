@@ -29,7 +29,7 @@ import {
   type InvokeOutcome,
   type LogSource,
 } from "./execution-environment.js";
-import { createBackend } from "./backends.js";
+import { createBackend, type SandboxSettings } from "./backends.js";
 
 /** What to invoke. */
 export interface InvokeOnceRequest {
@@ -54,9 +54,14 @@ export interface InvokeOnceOptions {
   readonly initTimeoutMs?: number;
   /**
    * The sandbox backend.
-   * @default the `process` backend
+   * @default one made from `sandbox`
    */
   readonly backend?: SandboxBackend;
+  /**
+   * Which backend to make, and its settings, when `backend` is not given.
+   * @default the `namespace` backend
+   */
+  readonly sandbox?: SandboxSettings;
 }
 
 /** The cold start of one Invocation, phase by phase, in milliseconds. */
@@ -104,8 +109,10 @@ export async function invokeOnce(
   // Loading starts first: the backend's dynamic import runs while the package is hashed.
   const backendReady =
     options.backend === undefined
-      ? createBackend("process")
+      ? createBackend(options.sandbox ?? {})
       : Promise.resolve(options.backend);
+  // Awaited below, after the package: until then a failure must not count as unhandled.
+  backendReady.catch(() => undefined);
   const prepared = await prepareFunctionPackage(request.packagePath, {
     cacheDir: THAW_PATHS.packages,
   });

@@ -45,6 +45,11 @@ export interface PooledEnvironmentOptions {
   readonly kind: EnvironmentKind;
   /** Where log lines go; without it only `Tail` captures see them, and REPORT is skipped otherwise. */
   readonly onLog: LogSink | undefined;
+  /**
+   * The time limit of the first init; a retried init runs under the function's timeout.
+   * @default 10000 (Lambda's on-demand limit, spec §1.7)
+   */
+  readonly initTimeoutMs?: number;
 }
 
 /** The caller's answer to one Invocation on a pooled environment. */
@@ -130,6 +135,9 @@ export class PooledFunctionEnvironment implements PooledEnvironment {
         initializationType: provisioned
           ? "provisioned-concurrency"
           : "on-demand",
+        ...(options.initTimeoutMs === undefined
+          ? {}
+          : { initTimeoutMs: options.initTimeoutMs }),
       },
       { retry: !provisioned },
     );

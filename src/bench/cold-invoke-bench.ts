@@ -4,17 +4,18 @@
  * - the floor: a bare spawn of the Rust fixture's binary until it exits;
  * - `node -e 0`: Node's own start-up, which every CLI call pays;
  * - the whole `thaw invoke` CLI, spawned, until it exits;
- * - a cold Invocation inside one thaw process (no CLI start-up), phase by phase: once with the fork
- *   server (thaw-spawner) already running, as in `thaw serve`, and once from nothing, with a new
- *   backend per run, as a one-shot `thaw invoke` does;
+ * - a cold Invocation inside one thaw process (no CLI start-up), phase by phase, on each backend
+ *   (`process`, `namespace`, `namespace` with an isolated network) with its fork server
+ *   (thaw-spawner) already running, as in
+ *   `thaw serve`; and on `process` from nothing, a new backend per run, as one `thaw invoke` does;
  * - `child_process.spawn` from a process holding a 1 GiB heap, against an empty one;
- * - the Init Duration of each language's fixture (fork server running).
+ * - the Init Duration of each language's fixture, on each backend.
  * Run with `npm run bench:cold [-- --runs N]`. Figures, never pass/fail: the machines are noisy.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { FIXTURE_FUNCTIONS } from "../app/demo.js";
-import { createBackend } from "../app/backends.js";
+import { createBackend, type SandboxSettings } from "../app/backends.js";
 import { invokeOnce } from "../app/invoke-once.js";
 import type { SandboxBackend } from "../sandbox/sandbox.js";
 import { THAW_PATHS, THAW_ROOT } from "../config/paths.js";
@@ -62,9 +63,10 @@ async function sample(
   return samples;
 }
 
+/** One cold Invocation on `sandbox`: a backend, or the settings of a new one made for it. */
 async function coldInvoke(
   fixture: (typeof FIXTURE_FUNCTIONS)[number],
-  backend: SandboxBackend | undefined,
+  sandbox: SandboxBackend | SandboxSettings,
 ) {
   return invokeOnce(
     {
@@ -76,14 +78,17 @@ async function coldInvoke(
       },
       payload: Buffer.from('{"bench":true}'),
     },
-    { onLog: () => undefined, ...(backend === undefined ? {} : { backend }) },
+    {
+      onLog: () => undefined,
+      ...("create" in sandbox ? { backend: sandbox } : { sandbox }),
+    },
   );
 }
 
 /** Rust cold Invocations, phase by phase (ms), after two warm-up runs. */
 async function rustPhases(
   fixture: (typeof FIXTURE_FUNCTIONS)[number],
-  backend: SandboxBackend | undefined,
+  sandbox: SandboxBackend | SandboxSettings,
 ): Promise<Record<"sandbox" | "runtimeInit" | "invoke" | "total", number[]>> {
   const phases = {
     sandbox: [] as number[],
@@ -92,7 +97,7 @@ async function rustPhases(
     total: [] as number[],
   };
   for (let i = 0; i < RUNS + 2; i += 1) {
-    const result = await coldInvoke(fixture, backend);
+    const result = await coldInvoke(fixture, sandbox);
     if (i < 2) continue;
     phases.sandbox.push(result.phases.sandboxMs);
     phases.runtimeInit.push(result.phases.runtimeInitMs);
@@ -100,6 +105,61 @@ async function rustPhases(
     phases.total.push(result.phases.totalMs);
   }
   return phases;
+}
+
+/** The sandboxes compared: each backend, and the namespace backend with its network isolated. */
+const SANDBOXES: readonly { label: string; settings: SandboxSettings }[] = [
+  { label: "process backend", settings: { backend: "process" } },
+  { label: "namespace backend", settings: { backend: "namespace" } },
+  {
+    label: "namespace backend, --isolate-network",
+    settings: { backend: "namespace", isolateNetwork: true },
+  },
+];
+
+/**
+ * Cold Invocations on one backend, whose fork server an idle sandbox keeps running, as frozen
+ * environments do in `thaw serve`: the Rust phases, then each language's Init Duration.
+ */
+async function backendSection(
+  settings: SandboxSettings,
+  rust: (typeof FIXTURE_FUNCTIONS)[number],
+  out: (text: string) => void,
+): Promise<void> {
+  const backend = await createBackend(settings);
+  const holder = await backend.create({
+    command: "/bin/sleep",
+    args: ["3600"],
+    cwd: "/",
+    env: {},
+    memoryMB: 128,
+    onLog: () => undefined,
+  });
+  try {
+    const phases = await rustPhases(rust, backend);
+    out(
+      line(
+        "in-process cold invoke, Rust: total (package→answer)",
+        phases.total,
+      ),
+    );
+    out(line("  sandbox creation (API server, cgroup, fork)", phases.sandbox));
+    out(line("  process start until first /next", phases.runtimeInit));
+    out(line("  invoke (hand-over → answer)", phases.invoke));
+    out("  Init Duration per language (on-demand cold start):");
+    for (const fixture of FIXTURE_FUNCTIONS) {
+      const inits: number[] = [];
+      const runs =
+        fixture.language === "java" ? Math.min(RUNS, 10) : Math.min(RUNS, 20);
+      for (let i = 0; i < runs + 1; i += 1) {
+        const result = await coldInvoke(fixture, backend);
+        if (i > 0) inits.push(result.init.durationMs);
+      }
+      out(line(`    ${fixture.language} (${fixture.runtime})`, inits));
+    }
+  } finally {
+    await holder.destroy("benchmark done");
+  }
 }
 
 async function main(): Promise<void> {
@@ -135,51 +195,23 @@ async function main(): Promise<void> {
 
   const rust = FIXTURE_FUNCTIONS.find((f) => f.language === "rust");
   if (rust === undefined) throw new Error("no Rust fixture");
-  // One backend for the whole run, its fork server kept running by an idle sandbox, as in
-  // `thaw serve` (where frozen environments keep it running).
-  const backend = await createBackend("process");
-  const holder = await backend.create({
-    command: "/bin/sleep",
-    args: ["3600"],
-    cwd: "/",
-    env: {},
-    memoryMB: 128,
-    onLog: () => undefined,
-  });
-  try {
-    const phases = await rustPhases(rust, backend);
-    out(
-      line(
-        "in-process cold invoke, Rust: total (package→answer)",
-        phases.total,
-      ),
-    );
-    out(line("  sandbox creation (API server, cgroup, fork)", phases.sandbox));
-    out(line("  process start until first /next", phases.runtimeInit));
-    out(line("  invoke (hand-over → answer)", phases.invoke));
-    out(
-      `overhead over the floor (median total − median floor): ${(quantile(phases.total, 0.5) - quantile(floor, 0.5)).toFixed(2)} ms; CLI − node -e 0: ${(quantile(cli, 0.5) - quantile(nodeStart, 0.5)).toFixed(2)} ms`,
-    );
-    const fresh = await rustPhases(rust, undefined);
-    out(
-      line("same, new backend per run (fork server started too)", fresh.total),
-    );
-    out(line("  sandbox creation", fresh.sandbox));
-
-    out("\nInit Duration per language (on-demand cold start, in-process):");
-    for (const fixture of FIXTURE_FUNCTIONS) {
-      const inits: number[] = [];
-      const runs =
-        fixture.language === "java" ? Math.min(RUNS, 10) : Math.min(RUNS, 20);
-      for (let i = 0; i < runs + 1; i += 1) {
-        const result = await coldInvoke(fixture, backend);
-        if (i > 0) inits.push(result.init.durationMs);
-      }
-      out(line(`  ${fixture.language} (${fixture.runtime})`, inits));
+  const fresh = await rustPhases(rust, { backend: "process" });
+  for (const { label, settings } of SANDBOXES) {
+    out(`\n${label} (its fork server kept running, as in \`thaw serve\`):`);
+    await backendSection(settings, rust, out);
+    if (settings.backend === "process") {
+      out(
+        line(
+          "same, new backend per run (fork server started too)",
+          fresh.total,
+        ),
+      );
+      out(line("  sandbox creation", fresh.sandbox));
     }
-  } finally {
-    await holder.destroy("benchmark done");
   }
+  out(
+    `CLI − node -e 0: ${(quantile(cli, 0.5) - quantile(nodeStart, 0.5)).toFixed(2)} ms; floor for the rows above: ${quantile(floor, 0.5).toFixed(2)} ms`,
+  );
 
   out(
     "\nchild_process.spawn of /bin/true from a Node process holding a large heap:",

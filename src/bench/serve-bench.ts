@@ -16,14 +16,17 @@
  * Prints a table, and writes raw samples and aggregates to `.thaw/bench/serve-<timestamp>.json`.
  * Goals are printed next to the figures, never asserted; the exit status is 1 only when something
  * failed (an Invocation error where there must be none, or serve not exiting 0 on SIGTERM).
- * `--cpu-prof` runs the serve process under `node --cpu-prof` (profile under `.thaw/bench/`).
+ * `--cpu-prof` runs the serve process under `node --cpu-prof` (profile under `.thaw/bench/`);
+ * `--backend process|namespace` chooses the sandbox backend (default: thaw's default).
  */
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { arch, cpus, release, tmpdir, totalmem, type } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { DEFAULT_BACKEND } from "../app/backends.js";
 import { THAW_ROOT } from "../config/paths.js";
+import { machineFacts } from "./machine-facts.js";
 import { ServeChild } from "./serve-child.js";
 import { runClosedLoop, type ClosedLoopResult } from "./serve-closed-loop.js";
 import { RUST_BOOTSTRAP, rustFunctionZip } from "./serve-function-zip.js";
@@ -34,13 +37,17 @@ import {
   type ColdBurst,
   type ColdSeries,
   type LoadRun,
-  type MachineFacts,
   type RssSample,
   type ServeBenchResults,
 } from "./serve-results.js";
 import { summarize, type SampleSummary } from "./serve-stats.js";
+import { readStatus } from "./serve-status.js";
 
 const QUICK = process.argv.includes("--quick");
+/** The sandbox backend `thaw serve` runs (`--backend process|namespace`); its default otherwise. */
+const BACKEND_ARG = process.argv.indexOf("--backend");
+const BACKEND =
+  BACKEND_ARG === -1 ? DEFAULT_BACKEND : (process.argv[BACKEND_ARG + 1] ?? "");
 const CPU_PROF = process.argv.includes("--cpu-prof");
 
 /** Sample counts and durations; `--quick` trades precision for a run under 40 s. */
@@ -63,7 +70,6 @@ const GOALS = { overheadP50Us: 150, invokesPerSecond: 5_000 } as const;
 const WARM_FUNCTION = "rust-fn";
 const INVOKE_PAYLOAD = Buffer.from('{"bench":"serve"}');
 const CONTEXT_PAYLOAD = Buffer.from('{"action":"context"}');
-const JSON_ACCEPT = { accept: "application/json" } as const;
 const THAW_BIN = join(THAW_ROOT, "bin", "thaw.js");
 const FLOOR_SERVER = join(
   THAW_ROOT,
@@ -173,51 +179,6 @@ async function deleteFunction(
   const reply = await client.delete(functionPath(name));
   if (reply.status !== 204)
     throw new Error(`DeleteFunction ${name}: ${describeReply(reply)}`);
-}
-
-/** What `GET /` (JSON) says, reduced to what the benchmark reads. */
-interface StatusFacts {
-  readonly registeredFunctions: number;
-  readonly byFunction: ReadonlyMap<string, number>;
-  readonly byState: Readonly<Record<string, number>>;
-  readonly total: number;
-}
-
-async function readStatus(client: ServeHttpClient): Promise<StatusFacts> {
-  const reply = await client.get("/", JSON_ACCEPT);
-  if (reply.status !== 200) throw new Error(`GET /: ${describeReply(reply)}`);
-  // Parse boundary: checked field by field below.
-  const page = JSON.parse(reply.body.toString("utf8")) as {
-    functions?: unknown;
-  };
-  if (!Array.isArray(page.functions))
-    throw new Error("GET / has no functions list");
-  const byFunction = new Map<string, number>();
-  const byState: Record<string, number> = {};
-  let total = 0;
-  for (const entry of page.functions as unknown[]) {
-    const { functionName, environments } = entry as {
-      functionName?: unknown;
-      environments?: unknown;
-    };
-    if (typeof functionName !== "string") continue;
-    let count = byFunction.get(functionName) ?? 0;
-    if (typeof environments === "object" && environments !== null) {
-      for (const [state, value] of Object.entries(environments)) {
-        if (typeof value !== "number") continue;
-        byState[state] = (byState[state] ?? 0) + value;
-        count += value;
-        total += value;
-      }
-    }
-    byFunction.set(functionName, count);
-  }
-  return {
-    registeredFunctions: byFunction.size,
-    byFunction,
-    byState,
-    total,
-  };
 }
 
 // ---- Measurements ------------------------------------------------------------------------------
@@ -407,18 +368,6 @@ function kib(value: number): string {
 
 // ---- The run -----------------------------------------------------------------------------------
 
-function machineFacts(): MachineFacts {
-  const cpuList = cpus();
-  return {
-    node: process.version,
-    os: `${type()} ${release()}`,
-    arch: arch(),
-    cpuModel: cpuList[0]?.model.trim() ?? "unknown",
-    cores: cpuList.length,
-    totalMemoryMiB: Math.round(totalmem() / 2 ** 20),
-  };
-}
-
 function templateText(): string {
   return [
     'AWSTemplateFormatVersion: "2010-09-09"',
@@ -443,7 +392,7 @@ async function main(): Promise<void> {
   const stamp = generatedAt.replace(/[:.]/g, "-");
   const machine = machineFacts();
   out(
-    `thaw serve benchmark (${QUICK ? "quick" : "full"} run) — ${generatedAt}`,
+    `thaw serve benchmark (${QUICK ? "quick" : "full"} run, ${BACKEND} backend) — ${generatedAt}`,
   );
   out(
     `node ${machine.node}, ${machine.os} ${machine.arch}, ${machine.cpuModel} × ${machine.cores} cores, ${NUMBER.format(machine.totalMemoryMiB)} MiB`,
@@ -470,6 +419,8 @@ async function main(): Promise<void> {
     "--no-logs",
     "--keep-alive",
     String(SETTINGS.keepAliveSeconds),
+    "--backend",
+    BACKEND,
   ];
   let floor: ServeChild | undefined;
   let serve: ServeChild | undefined;

@@ -87,3 +87,29 @@ void test("a silent child is killed when the start times out", async () => {
     /silent server printed no "listening on" line in 300 ms/,
   );
 });
+
+void test("onStderr receives what the child writes on stderr", async () => {
+  const chunks: string[] = [];
+  const child = await ServeChild.start(
+    process.execPath,
+    [
+      "-e",
+      "process.stderr.write('note one\\n'); process.stdout.write('listening on http://127.0.0.1:1\\n'); setInterval(() => {}, 1000)",
+    ],
+    {
+      label: "chatty server",
+      onStderr: (chunk) => {
+        chunks.push(chunk);
+      },
+    },
+  );
+  try {
+    const deadline = Date.now() + 3_000;
+    while (!chunks.join("").includes("note one") && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.match(chunks.join(""), /note one\n/);
+    assert.match(child.stderr, /note one/);
+  } finally {
+    await child.kill();
+  }
+});

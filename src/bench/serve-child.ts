@@ -21,6 +21,12 @@ export interface ServeChildOptions {
   readonly startTimeoutMs?: number;
   /** Extra environment variables. @default none */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Receives everything the child writes on stderr, as it comes (chunks, not lines), besides the
+   * tail kept in {@link ServeChild.stderr}.
+   * @default none
+   */
+  readonly onStderr?: (chunk: string) => void;
 }
 
 /** How the child ended after {@link ServeChild.stop}. */
@@ -86,6 +92,7 @@ export class ServeChild {
     const stderr = { text: "" };
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr.text = (stderr.text + chunk).slice(-STDERR_TAIL_CHARS);
+      options.onStderr?.(chunk);
     });
     const exited = new Promise<void>((resolve) => {
       child.once("exit", () => {

@@ -6,6 +6,10 @@ export const DEFAULT_REGION = "us-east-1";
 export const DEFAULT_MEMORY_MB = 128;
 export const MIN_MEMORY_MB = 128;
 export const MAX_MEMORY_MB = 10_240;
+/** EphemeralStorage (`/tmp`), in MB: Lambda's default and bounds. */
+export const DEFAULT_EPHEMERAL_STORAGE_MB = 512;
+export const MIN_EPHEMERAL_STORAGE_MB = 512;
+export const MAX_EPHEMERAL_STORAGE_MB = 10_240;
 export const DEFAULT_TIMEOUT_SECONDS = 3;
 export const MIN_TIMEOUT_SECONDS = 1;
 export const MAX_TIMEOUT_SECONDS = 900;

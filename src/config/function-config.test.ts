@@ -13,6 +13,7 @@ test("Lambda's defaults: 128 MB, 3 s, $LATEST, us-east-1, and a frozen result", 
   const config = createFunctionConfig(base);
   assert.equal(config.memorySize, 128);
   assert.equal(config.timeout, 3);
+  assert.equal(config.ephemeralStorage, 512);
   assert.equal(config.version, "$LATEST");
   assert.equal(
     config.functionArn,
@@ -43,6 +44,16 @@ const invalid: [
   ["a fractional memory size", { memorySize: 128.5 }, /at 'memorySize'/],
   ["a timeout of 0 s", { timeout: 0 }, /Value '0' at 'timeout'/],
   ["a timeout over 900 s", { timeout: 901 }, /Value '901' at 'timeout'/],
+  [
+    "ephemeral storage under 512 MB",
+    { ephemeralStorage: 511 },
+    /Value '511' at 'ephemeralStorage.size'/,
+  ],
+  [
+    "ephemeral storage over 10,240 MB",
+    { ephemeralStorage: 10_241 },
+    /Value '10241' at 'ephemeralStorage.size'/,
+  ],
   ["an empty handler", { handler: "" }, /at 'handler'/],
   [
     "a reserved variable",

@@ -5,12 +5,15 @@
 import { InvalidParameterValueError } from "../errors/usage-errors.js";
 import {
   DEFAULT_ACCOUNT_ID,
+  DEFAULT_EPHEMERAL_STORAGE_MB,
   DEFAULT_MEMORY_MB,
   DEFAULT_REGION,
   DEFAULT_TIMEOUT_SECONDS,
   FUNCTION_NAME_PATTERN,
+  MAX_EPHEMERAL_STORAGE_MB,
   MAX_MEMORY_MB,
   MAX_TIMEOUT_SECONDS,
+  MIN_EPHEMERAL_STORAGE_MB,
   MIN_MEMORY_MB,
   MIN_TIMEOUT_SECONDS,
   RESERVED_ENVIRONMENT_KEYS,
@@ -26,6 +29,8 @@ export interface FunctionConfig {
   readonly memorySize: number;
   /** Timeout in seconds. */
   readonly timeout: number;
+  /** EphemeralStorage: the size of `/tmp` in MB. */
+  readonly ephemeralStorage: number;
   readonly environment: Readonly<Record<string, string>>;
   /** `$LATEST` or a published version number. */
   readonly version: string;
@@ -44,6 +49,8 @@ export interface FunctionConfigInput {
   readonly memorySize?: number;
   /** @default 3 */
   readonly timeout?: number;
+  /** `/tmp` in MB, 512–10,240. @default 512 */
+  readonly ephemeralStorage?: number;
   /** @default {} */
   readonly environment?: Readonly<Record<string, string>>;
   /** @default "$LATEST" */
@@ -106,6 +113,19 @@ export function createFunctionConfig(
       `Member must be a whole number of seconds from ${MIN_TIMEOUT_SECONDS} to ${MAX_TIMEOUT_SECONDS}`,
     );
   }
+  const ephemeralStorage =
+    input.ephemeralStorage ?? DEFAULT_EPHEMERAL_STORAGE_MB;
+  if (
+    !Number.isInteger(ephemeralStorage) ||
+    ephemeralStorage < MIN_EPHEMERAL_STORAGE_MB ||
+    ephemeralStorage > MAX_EPHEMERAL_STORAGE_MB
+  ) {
+    throw validationError(
+      String(ephemeralStorage),
+      "ephemeralStorage.size",
+      `Member must be a whole number of MB from ${MIN_EPHEMERAL_STORAGE_MB} to ${MAX_EPHEMERAL_STORAGE_MB}`,
+    );
+  }
   const environment = { ...(input.environment ?? {}) };
   const reserved = Object.keys(environment).filter((key) =>
     RESERVED_ENVIRONMENT_KEYS.has(key),
@@ -132,6 +152,7 @@ export function createFunctionConfig(
     handler: input.handler,
     memorySize,
     timeout,
+    ephemeralStorage,
     environment: Object.freeze(environment),
     version: input.version ?? "$LATEST",
     region,

@@ -8,7 +8,10 @@ import {
   type FunctionConfig,
 } from "../config/function-config.js";
 import {
+  DEFAULT_EPHEMERAL_STORAGE_MB,
   DEFAULT_MEMORY_MB,
+  MAX_EPHEMERAL_STORAGE_MB,
+  MIN_EPHEMERAL_STORAGE_MB,
   DEFAULT_TIMEOUT_SECONDS,
   MAX_MEMORY_MB,
   MAX_TIMEOUT_SECONDS,
@@ -57,9 +60,6 @@ export interface FunctionSettings {
 export const MAX_ENVIRONMENT_BYTES = 4096;
 /** Echoed when CreateFunction gives no `Role` (thaw does not assume roles). */
 export const DEFAULT_ROLE = "arn:aws:iam::000000000000:role/thaw-function";
-const DEFAULT_EPHEMERAL_STORAGE_MB = 512;
-const MIN_EPHEMERAL_STORAGE_MB = 512;
-const MAX_EPHEMERAL_STORAGE_MB = 10_240;
 const MAX_DESCRIPTION_LENGTH = 256;
 const MAX_HANDLER_LENGTH = 128;
 const MAX_LAYERS = 5;
@@ -212,6 +212,7 @@ export function functionConfigOf(
       handler: settings.handler,
       memorySize: settings.memorySize,
       timeout: settings.timeout,
+      ephemeralStorage: settings.ephemeralStorageSize,
       environment: settings.environment,
       version,
       region: scope.region,

@@ -3,6 +3,7 @@
  * test sets, so that the Invoke API's tests (unit, and the AWS SDK integration test) exercise the
  * HTTP edge alone. Not used by thaw itself.
  */
+import { ServiceException } from "../errors/service-exceptions.js";
 import type {
   AccountSettings,
   CreateFunctionRequest,
@@ -287,8 +288,14 @@ export class FakeLambdaService implements LambdaService {
   ): Promise<ProvisionedConcurrencyConfig> {
     this.#record("getProvisionedConcurrencyConfig", ref);
     const config = this.provisioned;
+    // As the registry answers: a client asking for a config that does not exist is a 404, not a 500.
     if (config === undefined)
-      return Promise.reject(new Error("fake: no provisioned concurrency"));
+      return Promise.reject(
+        new ServiceException(
+          "ProvisionedConcurrencyConfigNotFoundException",
+          "No Provisioned Concurrency Config found for this function",
+        ),
+      );
     return Promise.resolve(config);
   }
 

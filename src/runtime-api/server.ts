@@ -55,6 +55,16 @@ export class RuntimeApiServer {
         this.#dispatch(request, response);
       },
     );
+    // Node answers 417 to any `Expect` but `100-continue`, an empty one included; curl-based clients
+    // send an empty `Expect:` to suppress it (spec §1.1), so that one is a plain request.
+    server.on(
+      "checkExpectation",
+      (request: IncomingMessage, response: ServerResponse) => {
+        if ((request.headers.expect ?? "").trim() === "")
+          this.#dispatch(request, response);
+        else response.writeHead(417).end();
+      },
+    );
   }
 
   /** `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`. */

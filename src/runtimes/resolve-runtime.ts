@@ -5,7 +5,7 @@
  * and {@link RuntimeLaunch.note} says so.
  */
 import { accessSync, constants, existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { FunctionConfig } from "../config/function-config.js";
 import type { RuntimeDescriptor } from "../config/runtimes.js";
 import { InvalidPackageError, RuntimeUnavailableError } from "../errors/usage-errors.js";
@@ -23,6 +23,12 @@ export interface RuntimeLaunch {
   readonly note: string | undefined;
   /** For `INIT_START`: `nodejs:20.v20.20.2`, `provided:al2023`… */
   readonly runtimeVersion: string;
+  /**
+   * Host folders the Runtime reads besides the task root and the system's own (`/usr`, `/etc`):
+   * the interpreter's installation and thaw's managed runtime or the Java client. A sandbox that
+   * hides the host shows these, read-only.
+   */
+  readonly readOnlyPaths: readonly string[];
 }
 
 /** Options of {@link resolveRuntime}. */
@@ -53,6 +59,7 @@ export function resolveRuntime(config: FunctionConfig, taskRoot: string, options
         interpreter: undefined,
         note: undefined,
         runtimeVersion: `provided:${runtime.id.slice("provided.".length)}`,
+        readOnlyPaths: [],
       };
     case "nodejs": {
       const { interpreter, note } = pick(runtime, options);
@@ -68,6 +75,7 @@ export function resolveRuntime(config: FunctionConfig, taskRoot: string, options
         interpreter,
         note,
         runtimeVersion: `nodejs:${runtime.version}.v${interpreter.version}`,
+        readOnlyPaths: [installation(interpreter), join(options.runtimesDir, "nodejs")],
       };
     }
     case "python": {
@@ -80,6 +88,7 @@ export function resolveRuntime(config: FunctionConfig, taskRoot: string, options
         interpreter,
         note,
         runtimeVersion: `python:${runtime.version}.v${interpreter.version}`,
+        readOnlyPaths: [installation(interpreter), pythonDir],
       };
     }
     case "java": {
@@ -114,9 +123,15 @@ export function resolveRuntime(config: FunctionConfig, taskRoot: string, options
         interpreter,
         note,
         runtimeVersion: `java:${runtime.version}.v${interpreter.version}`,
+        readOnlyPaths: [installation(interpreter), options.javaClientDir],
       };
     }
   }
+}
+
+/** The folder an interpreter is installed in: `<prefix>` of `<prefix>/bin/<program>`. */
+function installation(interpreter: Interpreter): string {
+  return dirname(dirname(interpreter.path));
 }
 
 function findBootstrap(taskRoot: string, runtimeId: string): string {

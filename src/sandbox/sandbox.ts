@@ -26,6 +26,18 @@ export interface SandboxSpec {
   readonly env: Readonly<Record<string, string>>;
   /** Memory limit in MB (Lambda's MemorySize); enforced where the backend can. */
   readonly memoryMB: number;
+  /**
+   * Size of the function's `/tmp` in MB (Lambda's EphemeralStorage); enforced by backends that give
+   * the function a private `/tmp`.
+   * @default 512
+   */
+  readonly tmpMB?: number;
+  /**
+   * Host folders the Runtime needs besides the task root (`cwd`) and the system's own, from
+   * `RuntimeLaunch.readOnlyPaths`; a backend that hides the host shows them read-only.
+   * @default []
+   */
+  readonly readOnlyPaths?: readonly string[];
   /** Called once per line the Runtime writes, without the trailing newline. */
   readonly onLog: (line: string, stream: LogStream) => void;
 }

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -31,7 +31,14 @@ import {
   waitUntilFunctionUpdatedV2,
 } from "@aws-sdk/client-lambda";
 import { THAW_PATHS, THAW_ROOT } from "../../src/config/paths.js";
-import { ownCgroups, processAlive } from "../support/leaks.js";
+import {
+  assertNoLeaks,
+  descendantProcesses,
+  listeningSockets,
+  ownCgroups,
+  processAlive,
+  stillListening,
+} from "../support/leaks.js";
 
 const THAW = join(THAW_ROOT, "bin", "thaw.js");
 const TEMPLATE = join(THAW_ROOT, "tests", "fixtures", "serve", "template.yaml");
@@ -101,6 +108,18 @@ async function rustZip(dir: string): Promise<Buffer> {
   return readFile(path);
 }
 
+/** A process's arguments joined by spaces, or "" once it has gone. */
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${String(pid)}/cmdline`, "utf8")
+      .split("\0")
+      .filter((arg) => arg !== "")
+      .join(" ");
+  } catch {
+    return "";
+  }
+}
+
 function awsCli(url: string, args: readonly string[]) {
   return execFileAsync(AWS_CLI, [...args, "--endpoint-url", url], {
     env: {
@@ -134,6 +153,7 @@ describe("thaw serve", () => {
       await once(served.child, "exit");
     }
     await rm(work, { recursive: true, force: true });
+    await assertNoLeaks();
   });
 
   test("GET / shows the template's functions", async () => {
@@ -541,14 +561,40 @@ describe("thaw serve", () => {
       assert.ok(Date.now() < deadline, "the slow call started");
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const childPid = Number(/child-pid=(\d+)/.exec(served.stderr)?.[1]);
+    // What the server has now, to look for once it has gone: its processes (the fork server, the
+    // Runtimes and what they started) and its listening sockets (the Invoke API, the Runtime APIs).
+    // The function's child is found by its command line: the pid it printed may be the one it has
+    // inside the sandbox's own pid namespace.
+    const descendants = descendantProcesses(pid);
+    assert.ok(
+      descendants.some(
+        (descendant) =>
+          commandLine(descendant) === "/bin/sleep 1000" &&
+          processAlive(descendant),
+      ),
+      "the function's child is among the server's processes",
+    );
+    const sockets = listeningSockets(pid);
+    assert.ok(
+      sockets.length >= 2,
+      `Invoke API and Runtime APIs: ${sockets.join(", ")}`,
+    );
     served.child.kill("SIGTERM");
     const answer = await slow;
     assert.equal(answer.StatusCode, 200);
     assert.deepEqual(json(answer.Payload), { slept: 500 });
     const [code] = (await once(served.child, "exit")) as [number | null];
     assert.equal(code, 0);
-    assert.equal(processAlive(childPid), false, "the function's child is gone");
     assert.deepEqual(ownCgroups(pid), [], "no cgroup of the server is left");
+    assert.deepEqual(
+      descendants.filter(processAlive),
+      [],
+      "no process of the server is left, the function's child included",
+    );
+    assert.deepEqual(
+      stillListening(sockets),
+      [],
+      "no socket is left listening",
+    );
   });
 });

@@ -8,7 +8,7 @@
  * sources where it does not (`InvalidPackageError` reasons, error-type literals, the managed
  * runtimes' error types). Only files are read: no server, process or timer is started.
  */
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -18,6 +18,7 @@ import { RUNTIME_API_ERROR_STATUS } from "../../src/errors/runtime-api-errors.js
 import { ServiceException } from "../../src/errors/service-exceptions.js";
 import { SERVICE_EXCEPTION_STATUS } from "../../src/errors/status-table.js";
 import { ThawError } from "../../src/errors/thaw-error.js";
+import { assertNoLeaks } from "../support/leaks.js";
 
 /** One row of a catalog table: the name in its first column and the other cells, trimmed. */
 interface CatalogRow {
@@ -35,6 +36,10 @@ const HEADINGS = {
   classes: "Error classes",
   packageReasons: "InvalidPackageError reasons",
 } as const;
+
+after(async () => {
+  await assertNoLeaks();
+});
 
 const DOC_PATH = join(THAW_ROOT, "docs", "errors.md");
 const tables = parseTables(readFileSync(DOC_PATH, "utf8"));

@@ -6,7 +6,13 @@ import { findRuntime, RUNTIMES } from "../../config/runtimes.js";
 import { ServiceException } from "../../errors/service-exceptions.js";
 import { InvalidParameterValueError } from "../../errors/usage-errors.js";
 import { MAX_REQUEST_PAYLOAD_BYTES } from "../../protocol/runtime-api.js";
-import { parseEnvAssignments, parseIntegerOption } from "../options.js";
+import {
+  addSandboxOptions,
+  parseEnvAssignments,
+  parseIntegerOption,
+  sandboxSettings,
+  type SandboxOptions,
+} from "../options.js";
 
 /** Start-up figures of this CLI process, for `--phases`. */
 export interface CliTimings {
@@ -14,12 +20,13 @@ export interface CliTimings {
   readonly moduleLoadMs: number;
 }
 
-interface InvokeOptions {
+interface InvokeOptions extends SandboxOptions {
   runtime: string;
   handler?: string;
   name?: string;
   memory?: number;
   timeout?: number;
+  ephemeralStorage?: number;
   env: string[];
   event?: string;
   clientContext?: string;
@@ -31,7 +38,7 @@ export function registerInvokeCommand(
   program: Command,
   timings: CliTimings,
 ): void {
-  program
+  const command = program
     .command("invoke")
     .description(
       "Invoke a function package once, cold, and print its response (stdout) and log (stderr).",
@@ -63,6 +70,11 @@ export function registerInvokeCommand(
       parseIntegerOption,
     )
     .option(
+      "--ephemeral-storage <MB>",
+      "size of /tmp in MB, 512-10240 (default 512; enforced by the namespace backend)",
+      parseIntegerOption,
+    )
+    .option(
       "-e, --env <KEY=VALUE>",
       "environment variable (repeatable)",
       (value: string, all: string[]) => [...all, value],
@@ -76,8 +88,9 @@ export function registerInvokeCommand(
       "--client-context <json>",
       "client context JSON passed to the function",
     )
-    .option("--phases", "print the cold start broken into phases")
-    .action(async (packagePath: string, options: InvokeOptions) => {
+    .option("--phases", "print the cold start broken into phases");
+  addSandboxOptions(command).action(
+    async (packagePath: string, options: InvokeOptions) => {
       const payload = readEvent(options.event);
       const runtime = options.runtime;
       const handler =
@@ -103,6 +116,9 @@ export function registerInvokeCommand(
             ...(options.timeout === undefined
               ? {}
               : { timeout: options.timeout }),
+            ...(options.ephemeralStorage === undefined
+              ? {}
+              : { ephemeralStorage: options.ephemeralStorage }),
           },
           payload,
           ...(options.clientContext === undefined
@@ -121,6 +137,7 @@ export function registerInvokeCommand(
           onNote: (note) => {
             process.stderr.write(`thaw: note: ${note}\n`);
           },
+          sandbox: sandboxSettings(options),
         },
       );
       process.stdout.write(result.body);
@@ -128,7 +145,8 @@ export function registerInvokeCommand(
       if (options.phases === true)
         process.stderr.write(formatPhases(result.phases, timings));
       if (result.functionError) process.exitCode = 1;
-    });
+    },
+  );
 }
 
 function readEvent(event: string | undefined): Buffer {

@@ -5,9 +5,14 @@
  * SIGTERM drain: in-flight Invocations finish, then every environment stops and the command exits 0.
  */
 import type { Command } from "commander";
-import { parseIntegerOption } from "../options.js";
+import {
+  addSandboxOptions,
+  parseIntegerOption,
+  sandboxSettings,
+  type SandboxOptions,
+} from "../options.js";
 
-interface ServeOptions {
+interface ServeOptions extends SandboxOptions {
   template?: string;
   host: string;
   port: number;
@@ -17,7 +22,7 @@ interface ServeOptions {
 
 /** Adds `serve` to `program`. */
 export function registerServeCommand(program: Command): void {
-  program
+  const command = program
     .command("serve")
     .description(
       "Serve Lambda's Invoke API and control plane locally (AWS SDK/CLI: --endpoint-url).",
@@ -38,45 +43,44 @@ export function registerServeCommand(program: Command): void {
       "how long an idle environment lives (default 600)",
       parseIntegerOption,
     )
-    .option("--no-logs", "do not print the functions' log lines")
-    .action(async (options: ServeOptions) => {
-      // Loaded only here: the rest of the CLI does not pay for the server's modules.
-      const { ThawApp } = await import("../../app/create-app.js");
-      const app = await ThawApp.start({
-        ...(options.template === undefined
-          ? {}
-          : { template: options.template }),
-        host: options.host,
-        port: options.port,
-        ...(options.keepAlive === undefined
-          ? {}
-          : { keepAliveMs: options.keepAlive * 1000 }),
-        ...(options.logs
-          ? {
-              onLog: (line, _source, config) => {
-                process.stderr.write(`[${config.functionName}] ${line}\n`);
-              },
-            }
-          : {}),
-        onNote: (note) => {
-          process.stderr.write(`thaw: note: ${note}\n`);
-        },
-      });
-      process.stdout.write(
-        `thaw serve: listening on ${app.url} (${String(app.templateFunctions)} functions from the template)\n`,
-      );
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals): void => {
-          process.stderr.write(
-            `thaw: ${signal}: draining in-flight invocations\n`,
-          );
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          resolve();
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
-      });
-      await app.close();
+    .option("--no-logs", "do not print the functions' log lines");
+  addSandboxOptions(command).action(async (options: ServeOptions) => {
+    // Loaded only here: the rest of the CLI does not pay for the server's modules.
+    const { ThawApp } = await import("../../app/create-app.js");
+    const app = await ThawApp.start({
+      ...(options.template === undefined ? {} : { template: options.template }),
+      host: options.host,
+      port: options.port,
+      sandbox: sandboxSettings(options),
+      ...(options.keepAlive === undefined
+        ? {}
+        : { keepAliveMs: options.keepAlive * 1000 }),
+      ...(options.logs
+        ? {
+            onLog: (line, _source, config) => {
+              process.stderr.write(`[${config.functionName}] ${line}\n`);
+            },
+          }
+        : {}),
+      onNote: (note) => {
+        process.stderr.write(`thaw: note: ${note}\n`);
+      },
     });
+    process.stdout.write(
+      `thaw serve: listening on ${app.url} (${String(app.templateFunctions)} functions from the template)\n`,
+    );
+    await new Promise<void>((resolve) => {
+      const stop = (signal: NodeJS.Signals): void => {
+        process.stderr.write(
+          `thaw: ${signal}: draining in-flight invocations\n`,
+        );
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        resolve();
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    });
+    await app.close();
+  });
 }

@@ -126,6 +126,59 @@ void describe("CgroupSet on this machine", () => {
   );
 
   void test(
+    "CPU as a quota throttles a busy loop; CPU as shares is a weight without a quota",
+    { skip: noCgroups },
+    async () => {
+      const limited = CgroupSet.create(host, newName(), {
+        memoryBytes: 64 * MIB,
+        pidsMax: 10,
+        cpu: { cpus: 0.25, as: "quota" },
+      });
+      const free = CgroupSet.create(host, newName(), {
+        memoryBytes: 64 * MIB,
+        pidsMax: 10,
+        cpu: { cpus: 0.25, as: "shares" },
+      });
+      try {
+        const cpuOf = (set: CgroupSet): string | undefined =>
+          set.paths.find((dir) => existsSync(join(dir, "cpu.stat")));
+        if (cpuOf(limited) === undefined) return; // no cpu controller here
+        assert.equal(limited.cpuQuota(), 0.25);
+        assert.equal(free.cpuQuota(), undefined, "shares set no quota");
+        const weight =
+          limited.version === "v1"
+            ? readFileSync(join(cpuOf(free) ?? "", "cpu.shares"), "utf8")
+            : readFileSync(join(cpuOf(free) ?? "", "cpu.weight"), "utf8");
+        assert.equal(weight.trim(), limited.version === "v1" ? "256" : "25");
+        // A shell spinning for 1 s of wall time inside the limited group.
+        const child = spawn(
+          "/bin/sh",
+          [
+            "-c",
+            'read x; end=$(($(date +%s%N) + 1000000000)); while [ "$(date +%s%N)" -lt "$end" ]; do :; done',
+          ],
+          { stdio: ["pipe", "ignore", "ignore"] },
+        );
+        for (const file of limited.procsFiles)
+          writeFileSync(file, String(child.pid));
+        child.stdin.end("go\n");
+        await once(child, "exit");
+        // The kernel throttled it: cpu.stat counts the periods it ran out of quota.
+        const cpuDir = cpuOf(limited);
+        assert.ok(cpuDir !== undefined);
+        const stat = readFileSync(join(cpuDir, "cpu.stat"), "utf8");
+        const throttled = Number(
+          /^(?:nr_throttled) (\d+)$/m.exec(stat)?.[1] ?? "0",
+        );
+        assert.ok(throttled > 0, stat);
+      } finally {
+        await limited.remove();
+        await free.remove();
+      }
+    },
+  );
+
+  void test(
     "create() refuses a name that exists, leaving the existing group alone",
     { skip: noCgroups },
     async () => {

@@ -78,7 +78,19 @@ export interface CgroupLimits {
   readonly memoryBytes: number;
   /** Maximum number of tasks (processes and threads) of the whole tree. */
   readonly pidsMax: number;
+  /**
+   * The tree's CPU, in CPUs (0.5 = half of one); undefined to leave CPU alone. As a `quota`, a hard
+   * CFS bandwidth limit (`cpu.cfs_quota_us` on v1, `cpu.max` on v2); as `shares`, a weight
+   * (`cpu.shares`, 1,024 per CPU; `cpu.weight`, 100 per CPU) that divides the CPU in proportion
+   * when sandboxes compete and lets one alone use every core.
+   */
+  readonly cpu?: { readonly cpus: number; readonly as: "quota" | "shares" };
 }
+
+/** The CFS period the CPU quota is expressed in: the kernel's default, 100 ms. */
+const CPU_PERIOD_US = 100_000;
+/** The kernel's smallest quota. */
+const MIN_CPU_QUOTA_US = 1_000;
 
 /** Name prefix of every cgroup thaw makes; the owner's pid follows. */
 const NAME_PREFIX = "thaw-";
@@ -252,9 +264,54 @@ export class CgroupSet {
     const pidsDir = this.#dirs.pids;
     if (pidsDir !== undefined)
       writeFileSync(join(pidsDir, "pids.max"), String(limits.pidsMax));
-    // CPU: Lambda gives CPU in proportion to memory (1,769 MB = one vCPU). Its share belongs here,
-    // written to `cpu.shares`/`cpu.cfs_quota_us` (v1) or `cpu.weight`/`cpu.max` (v2) of
-    // this.#dirs.cpu; not applied yet, so every sandbox competes equally for CPU.
+    const cpuDir = this.#dirs.cpu;
+    const cpu = limits.cpu;
+    if (cpuDir !== undefined && cpu !== undefined) {
+      const v1 = this.version === "v1";
+      if (cpu.as === "quota") {
+        const quota = String(
+          Math.max(MIN_CPU_QUOTA_US, Math.round(cpu.cpus * CPU_PERIOD_US)),
+        );
+        if (v1) {
+          writeFileSync(
+            join(cpuDir, "cpu.cfs_period_us"),
+            String(CPU_PERIOD_US),
+          );
+          writeFileSync(join(cpuDir, "cpu.cfs_quota_us"), quota);
+        } else {
+          writeFileSync(
+            join(cpuDir, "cpu.max"),
+            `${quota} ${String(CPU_PERIOD_US)}`,
+          );
+        }
+      } else if (v1) {
+        writeFileSync(
+          join(cpuDir, "cpu.shares"),
+          String(Math.max(2, Math.round(cpu.cpus * 1024))),
+        );
+      } else {
+        writeFileSync(
+          join(cpuDir, "cpu.weight"),
+          String(Math.min(10_000, Math.max(1, Math.round(cpu.cpus * 100)))),
+        );
+      }
+    }
+  }
+
+  /** The CPU quota in force, in CPUs; undefined without one (or without a cpu controller). */
+  cpuQuota(): number | undefined {
+    const cpuDir = this.#dirs.cpu;
+    if (cpuDir === undefined) return undefined;
+    const [quota, period] =
+      this.version === "v1"
+        ? [
+            readFileSync(join(cpuDir, "cpu.cfs_quota_us"), "utf8").trim(),
+            readFileSync(join(cpuDir, "cpu.cfs_period_us"), "utf8").trim(),
+          ]
+        : readFileSync(join(cpuDir, "cpu.max"), "utf8").trim().split(" ");
+    if (quota === undefined || quota === "max" || quota === "-1")
+      return undefined;
+    return Number(quota) / Number(period);
   }
 
   /**
@@ -308,22 +365,23 @@ export class CgroupSet {
 
   /**
    * Stops every process of the set (no CPU until {@link thaw}) and resolves once the kernel reports
-   * them all frozen.
-   * @throws {CgroupError} when there is no freezer, or freezing does not settle within 1 s.
+   * them all frozen, or as soon as `wanted()` turns false (a thaw or a destroy overtook the freeze:
+   * waiting for it to settle would only poll in vain).
+   * @throws {CgroupError} when there is no freezer, or freezing does not settle within 100 ms.
    */
-  async freeze(): Promise<void> {
-    await this.#setFrozen(true);
+  async freeze(wanted: () => boolean = () => true): Promise<void> {
+    await this.#setFrozen(true, wanted);
   }
 
   /**
    * Lets the processes of a frozen set run again.
-   * @throws {CgroupError} when there is no freezer, or thawing does not settle within 1 s.
+   * @throws {CgroupError} when there is no freezer, or thawing does not settle within 100 ms.
    */
   async thaw(): Promise<void> {
-    await this.#setFrozen(false);
+    await this.#setFrozen(false, () => true);
   }
 
-  async #setFrozen(frozen: boolean): Promise<void> {
+  async #setFrozen(frozen: boolean, wanted: () => boolean): Promise<void> {
     const dir = this.#dirs.freezer;
     if (dir === undefined || !this.canFreeze)
       throw new CgroupError("this cgroup set has no freezer");
@@ -339,7 +397,7 @@ export class CgroupSet {
               "frozen",
             ) === (frozen ? 1 : 0);
     const deadline = performance.now() + FREEZE_TIMEOUT_MS;
-    while (!settled()) {
+    while (wanted() && !settled()) {
       if (performance.now() > deadline) {
         throw new CgroupError(
           `cgroup ${dir} did not become ${frozen ? "frozen" : "thawed"} within ${FREEZE_TIMEOUT_MS} ms`,

@@ -100,7 +100,8 @@ void describe("ForkServer", () => {
 
   void test("an idle thaw-spawner exits; the next launch starts a new one", async () => {
     const server = new ForkServer(thawSpawnerPath, thawExecPath);
-    const first = await sh(server, "exit 0");
+    // Running long enough that thaw-spawner is still there when it is looked up.
+    const first = await sh(server, "sleep 0.3");
     const spawner = server.spawnerPid;
     assert.ok(spawner !== undefined);
     await first.exited;

@@ -45,6 +45,22 @@ export interface LaunchRequest {
   readonly args: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Give the process a network of its own; see {@link IsolatedNetwork}. */
+  readonly network?: IsolatedNetwork;
+}
+
+/**
+ * A network namespace with only loopback. With `relay`, the process finds `127.0.0.1:port` there,
+ * relayed by thaw-spawner to `target` in the host's network (its Runtime API). Nothing else is
+ * reachable.
+ */
+export interface IsolatedNetwork {
+  readonly relay:
+    | {
+        readonly port: number;
+        readonly target: { readonly host: string; readonly port: number };
+      }
+    | undefined;
 }
 
 /** thaw-spawner could not start the process (no pipes, no fork) or is not running. */
@@ -260,7 +276,10 @@ function openPipe(spawnerPid: number, fd: number): Readable {
   return new Socket({ fd: ours, readable: true, writable: false });
 }
 
-/** `L`, the payload's length (u32, little-endian), then NUL-terminated strings. */
+/**
+ * `L`, the payload's length (u32, little-endian), then NUL-terminated strings: id, working
+ * directory, network (`""`, `"-"` or `"PORT TARGET_IP TARGET_PORT"`), argc, argv, envc, env.
+ */
 function encodeLaunch(
   id: string,
   program: string,
@@ -270,6 +289,14 @@ function encodeLaunch(
     value === undefined ? [] : [`${key}=${value}`],
   );
   const argv = [program, ...request.args];
+  const network = request.network;
+  const relay = network?.relay;
+  const net =
+    network === undefined
+      ? ""
+      : relay === undefined
+        ? "-"
+        : `${String(relay.port)} ${relay.target.host} ${String(relay.target.port)}`;
   for (const text of [request.cwd, ...argv, ...env]) {
     if (text.includes("\0"))
       throw new LaunchError(
@@ -279,6 +306,7 @@ function encodeLaunch(
   const strings = [
     id,
     request.cwd,
+    net,
     String(argv.length),
     ...argv,
     String(env.length),

@@ -190,6 +190,20 @@ for (const [label, backend, skip] of [
     );
 
     void test(
+      "a freeze overtaken by a destroy settles quietly: the sandbox is gone, not frozen",
+      { skip, timeout: TEST_TIMEOUT_MS },
+      async () => {
+        const { sandbox, log } = await sh(backend, BUSY_LOOP);
+        await log.waitFor(/^started$/);
+        const freezing = sandbox.freeze();
+        const destroying = sandbox.destroy("overtakes the freeze");
+        await destroying;
+        await freezing;
+        assert.equal(sandbox.state, "destroyed");
+      },
+    );
+
+    void test(
       "peak memory can be read while frozen",
       { skip, timeout: TEST_TIMEOUT_MS },
       async () => {

@@ -531,6 +531,44 @@ void describe("ProcessBackend", () => {
   );
 
   void test(
+    "gives each sandbox Lambda's CPU for its memory: a weight by default, a quota on request",
+    { skip: noCgroups },
+    async () => {
+      const cpuDir = (sandbox: ProcessSandbox): string | undefined =>
+        sandbox.cgroupPaths.find((dir) => existsSync(join(dir, "cpu.stat")));
+      const { sandbox: shared } = await sh("sleep 30", { memoryMB: 1769 });
+      const sharedDir = cpuDir(shared);
+      if (sharedDir === undefined) return; // no cpu controller here
+      const v1 = existsSync(join(sharedDir, "cpu.shares"));
+      assert.equal(
+        readFileSync(
+          join(sharedDir, v1 ? "cpu.shares" : "cpu.weight"),
+          "utf8",
+        ).trim(),
+        v1 ? "1024" : "100",
+        "1,769 MB is one vCPU",
+      );
+      const quota = createProcessBackend({ ...native, cpu: "quota" });
+      const { sandbox: limited } = await sh("sleep 30", {
+        backend: quota,
+        memoryMB: 128,
+      });
+      const limitedDir = cpuDir(limited) ?? "";
+      const [value, period] = v1
+        ? [
+            readFileSync(join(limitedDir, "cpu.cfs_quota_us"), "utf8"),
+            readFileSync(join(limitedDir, "cpu.cfs_period_us"), "utf8"),
+          ]
+        : readFileSync(join(limitedDir, "cpu.max"), "utf8").split(" ");
+      assert.equal(
+        Number(value) / Number(period),
+        Math.round((128 / 1769) * 100_000) / 100_000,
+        "128 MB is 7.2 % of a vCPU",
+      );
+    },
+  );
+
+  void test(
     "limits the number of processes (pidsLimit)",
     { skip: noCgroups },
     async () => {

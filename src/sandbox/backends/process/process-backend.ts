@@ -4,6 +4,7 @@
  * cgroups where the machine allows.
  */
 import { accessSync, constants } from "node:fs";
+import { availableParallelism } from "node:os";
 import { SandboxStartError } from "../../../errors/sandbox-errors.js";
 import type {
   BackendProbe,
@@ -12,6 +13,7 @@ import type {
 } from "../../sandbox.js";
 import { CgroupSet, type CgroupHost } from "./cgroup.js";
 import { ForkServer } from "./fork-server.js";
+import type { ProgramWrapper } from "./program-wrapper.js";
 import { ProcessSandbox } from "./process-sandbox.js";
 
 /** Options of {@link ProcessBackend}. */
@@ -20,6 +22,17 @@ export interface ProcessBackendOptions {
   readonly thawExecPath: string;
   /** Absolute path of the fork server that starts thaw-exec: `build/native/thaw-spawner`. */
   readonly thawSpawnerPath: string;
+  /**
+   * The backend's name, and what wraps the Runtime's program: the namespace backend is this one
+   * with bubblewrap around the Runtime.
+   * @default { name: "process", wrapper: undefined }
+   */
+  readonly variant?: {
+    readonly name: string;
+    readonly wrapper: ProgramWrapper;
+    /** Checks of the wrapper's own, added to `probe()`'s. */
+    readonly probe: () => Promise<BackendProbe>;
+  };
   /**
    * Path, relative to the cgroup thaw runs in (per controller), under which each sandbox's cgroup
    * `thaw-<thaw's pid>-<n>` is made. Created when missing, never removed.
@@ -32,6 +45,15 @@ export interface ProcessBackendOptions {
    * @default 1024
    */
   readonly pidsLimit?: number;
+  /**
+   * Each sandbox's CPU is Lambda's, in proportion to its memory (1,769 MB is one vCPU, 10,240 MB
+   * about six), capped at this machine's cores. `"shares"` makes it a weight: sandboxes that compete
+   * for the cores divide them in that proportion, and one alone may use them all. `"quota"` makes it
+   * a hard limit, as on Lambda, where a 128 MB function gets 7 % of a vCPU: CPU-bound code (and
+   * a cold start) then takes as long as there.
+   * @default "shares"
+   */
+  readonly cpu?: "shares" | "quota";
   /**
    * `"auto"` uses cgroups where this machine allows (see {@link ProcessBackend.probe}); `"off"`
    * never does: no memory limit, peak memory approximated by the Runtime's VmHWM.
@@ -46,19 +68,28 @@ export interface ProcessBackendOptions {
  */
 let sandboxSequence = 0;
 
+/** Lambda's memory size that buys one full vCPU. */
+const MB_PER_VCPU = 1769;
+
+/** Lambda's CPU for `memoryMB`: in proportion to memory, at most this machine's cores. */
+export function lambdaCpus(memoryMB: number): number {
+  return Math.min(memoryMB / MB_PER_VCPU, availableParallelism());
+}
+
 /** Lambda's limit on processes and threads per execution environment. */
 const DEFAULT_PIDS_LIMIT = 1024;
 const MIB = 1024 * 1024;
 
 /** Makes sandboxes that are plain child processes, limited and measured by cgroups. */
 export class ProcessBackend implements SandboxBackend {
-  readonly name = "process";
+  readonly name: string;
   readonly #options: ProcessBackendOptions;
   readonly #forkServer: ForkServer;
   #host: Promise<CgroupHost> | undefined;
 
   constructor(options: ProcessBackendOptions) {
     this.#options = options;
+    this.name = options.variant?.name ?? "process";
     this.#forkServer = new ForkServer(
       options.thawSpawnerPath,
       options.thawExecPath,
@@ -86,6 +117,11 @@ export class ProcessBackend implements SandboxBackend {
       }
     }
     notes.push(...(await this.#cgroupHost()).notes);
+    const variant = await this.#options.variant?.probe();
+    if (variant !== undefined) {
+      available &&= variant.available;
+      notes.push(...variant.notes);
+    }
     return { available, notes };
   }
 
@@ -112,6 +148,10 @@ export class ProcessBackend implements SandboxBackend {
         cgroup = CgroupSet.create(host, `thaw-${id}`, {
           memoryBytes: spec.memoryMB * MIB,
           pidsMax: this.#options.pidsLimit ?? DEFAULT_PIDS_LIMIT,
+          cpu: {
+            cpus: lambdaCpus(spec.memoryMB),
+            as: this.#options.cpu ?? "shares",
+          },
         });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -124,6 +164,7 @@ export class ProcessBackend implements SandboxBackend {
     return ProcessSandbox.start(spec, {
       id,
       forkServer: this.#forkServer,
+      wrapper: this.#options.variant?.wrapper,
       cgroup,
       createStartedAt,
     });

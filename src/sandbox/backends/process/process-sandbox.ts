@@ -39,6 +39,7 @@ import type {
 import type { CgroupSet } from "./cgroup.js";
 import { deferred, delay } from "../../../util/deferred.js";
 import type { ForkServer, LaunchedProcess } from "./fork-server.js";
+import type { ProgramWrapper, WrappedProgram } from "./program-wrapper.js";
 import { LineSplitter } from "./line-splitter.js";
 
 /**
@@ -77,6 +78,8 @@ export interface ProcessSandboxStartOptions {
   readonly id: string;
   /** Starts thaw-exec (see fork-server.ts). */
   readonly forkServer: ForkServer;
+  /** Wraps the Runtime's program (the namespace backend's bubblewrap); none runs it as it is. */
+  readonly wrapper: ProgramWrapper | undefined;
   /** The sandbox's cgroups, made by the caller; this sandbox owns and removes them. */
   readonly cgroup: CgroupSet | undefined;
   /** `performance.now()` when the caller's `create()` began. */
@@ -150,7 +153,8 @@ export class ProcessSandbox implements Sandbox {
       stderr.end();
     });
     void child.exited.then((status) => {
-      this.#exitStatus = status;
+      this.#exitStatus =
+        options.wrapper?.exitOf(status.code, status.signal) ?? status;
       this.#exitSeen.resolve(undefined);
       void this.#finish();
     });
@@ -178,10 +182,13 @@ export class ProcessSandbox implements Sandbox {
   ): Promise<ProcessSandbox> {
     // No --parent: thaw-spawner's child already set PR_SET_PDEATHSIG and checked its parent before
     // exec'ing thaw-exec, so thaw-exec's own check (its parent at entry) closes the race.
+    const program: WrappedProgram = options.wrapper?.wrap(spec) ?? spec;
     const args = ["--status-fd", String(STATUS_FD)];
+    // A wrapped program hands the status pipe on to an inner thaw-exec, which reports on it.
+    if (options.wrapper !== undefined) args.push("--pass-status-fd");
     for (const file of options.cgroup?.procsFiles ?? [])
       args.push("--cgroup-procs", file);
-    args.push("--", spec.command, ...spec.args);
+    args.push("--", program.command, ...program.args);
 
     const spawnStartedAt = performance.now();
     let child: LaunchedProcess;
@@ -189,8 +196,9 @@ export class ProcessSandbox implements Sandbox {
       // stdin is /dev/null (closed on Lambda); thaw-exec calls setsid() itself.
       child = await options.forkServer.launch({
         args,
-        cwd: spec.cwd,
-        env: spec.env,
+        cwd: program.cwd,
+        env: program.env,
+        ...(program.network === undefined ? {} : { network: program.network }),
       });
     } catch (error) {
       // thaw-spawner missing or unable to fork; or arguments it cannot carry (a NUL byte).
@@ -306,18 +314,20 @@ export class ProcessSandbox implements Sandbox {
   async #freezeNow(request: number): Promise<void> {
     // A thaw was asked for before this freeze could begin.
     if (request !== this.#freezeRequest) return;
+    // A thaw or a destroy asked for meanwhile supersedes this freeze: stop waiting for it.
+    const wanted = (): boolean => request === this.#freezeRequest;
     try {
-      await this.#setFrozen(true);
+      await this.#setFrozen(true, wanted);
     } catch (error) {
+      // Superseded, it failed because it was overtaken (the cgroup thawed or removed): moot.
+      if (!wanted()) return;
       // For example a cgroup v1 freezer stuck in FREEZING: a child forked with vfork() was frozen
       // before its exec, and its parent, waiting for it in the kernel, cannot be frozen. The
       // sandbox is left running rather than half frozen.
-      if (request === this.#freezeRequest) {
-        this.#frozen = false;
-        ++this.#freezeRequest;
-        this.#thawOp = this.#thawNow();
-        await this.#thawOp.catch(() => undefined);
-      }
+      this.#frozen = false;
+      ++this.#freezeRequest;
+      this.#thawOp = this.#thawNow();
+      await this.#thawOp.catch(() => undefined);
       throw error;
     }
   }
@@ -327,10 +337,13 @@ export class ProcessSandbox implements Sandbox {
     if (!this.#frozen) this.#mayBeFrozen = false;
   }
 
-  async #setFrozen(frozen: boolean): Promise<void> {
+  async #setFrozen(
+    frozen: boolean,
+    wanted: () => boolean = () => true,
+  ): Promise<void> {
     const cgroup = this.#cgroup;
     if (cgroup?.canFreeze === true) {
-      if (frozen) await cgroup.freeze();
+      if (frozen) await cgroup.freeze(wanted);
       else await cgroup.thaw();
     } else {
       // No confirmation to wait for: a sleeping or blocked process takes the pending SIGSTOP before

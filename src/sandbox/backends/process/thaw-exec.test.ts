@@ -152,3 +152,23 @@ void test(
     assert.deepEqual(fds, ["0", "1", "2", "3"]);
   },
 );
+
+void test("--pass-status-fd keeps the status pipe open across the exec, for a program that reports on it", () => {
+  const passed = run([
+    "--pass-status-fd",
+    "--",
+    "/bin/sh",
+    "-c",
+    "echo inner >&3",
+  ]);
+  assert.equal(passed.status, 0, text(passed, 2));
+  assert.equal(text(passed, 3), "inner\n");
+  const closed = run([
+    "--",
+    "/bin/sh",
+    "-c",
+    "echo inner >&3 2>/dev/null || echo closed",
+  ]);
+  assert.equal(text(closed, 1), "closed\n");
+  assert.equal(text(closed, 3), "");
+});
