@@ -53,6 +53,7 @@ export default tseslint.config(
       ".thaw/**",
       "runtimes/**",
       "tests/fixtures/**",
+      "contestants/**",
       "eslint.config.js",
       "bin/**",
       "scripts/**",

@@ -1,4 +1,4 @@
-/** The leak probes on this process: a child below it, a socket it listens on, cgroup names. */
+/** The leak probes on this process: a child and a grandchild, a socket it listens on, cgroup names. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -7,8 +7,10 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   aliveProcesses,
+  childProcesses,
   descendantProcesses,
-  listeningSocketsOf,
+  listeningSockets,
+  processAlive,
   sandboxNames,
   stillListening,
   thawCgroups,
@@ -29,10 +31,17 @@ void test("finds a grandchild below this process, and sees it gone once killed",
     const sleeper = below.find((p) => p.command === "sleep");
     assert.ok(sleeper !== undefined, JSON.stringify(below));
     assert.ok(below.some((p) => p.pid === shell.pid));
+    assert.deepEqual(
+      childProcesses(process.pid).map((p) => p.pid),
+      [shell.pid],
+      "the shell is this process's child, the sleep is not",
+    );
     assert.deepEqual(aliveProcesses([sleeper]), [sleeper]);
+    assert.ok(processAlive(sleeper.pid));
     process.kill(sleeper.pid, "SIGKILL");
     await once(shell, "exit");
     assert.deepEqual(aliveProcesses([sleeper]), []);
+    assert.ok(!processAlive(sleeper.pid));
     assert.deepEqual(
       aliveProcesses([{ ...sleeper, startTime: sleeper.startTime + 1 }]),
       [],
@@ -48,13 +57,13 @@ void test("lists this process's listening socket while it listens, and not after
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;
-  const sockets = listeningSocketsOf(process.pid);
+  const sockets = listeningSockets(process.pid);
   const mine = sockets.filter((s) => s.address === `127.0.0.1:${String(port)}`);
   assert.equal(mine.length, 1, JSON.stringify(sockets));
   assert.deepEqual(stillListening(mine), mine);
   await new Promise((resolve) => server.close(resolve));
   assert.deepEqual(stillListening(mine), []);
-  assert.deepEqual(listeningSocketsOf(2 ** 22 + 1), [], "no such process");
+  assert.deepEqual(listeningSockets(2 ** 22 + 1), [], "no such process");
 });
 
 void test("cgroups: none for a pid that made none; sandbox names across controllers", () => {

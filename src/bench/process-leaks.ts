@@ -1,8 +1,9 @@
 /**
- * Leak probes for a server run as a child process, read from Linux's `/proc` and cgroup file
- * systems: the processes below it, the cgroups it made (`thaw-<pid>-<n>`, see the process
- * backend), and the TCP sockets it listens on. A benchmark records them while the server runs and
- * checks after its exit that none of them is left. Linux only.
+ * Leak probes read from Linux's `/proc` and cgroup file systems: the processes below a pid, the
+ * cgroups thaw made while running as that pid (`thaw-<pid>-<n>`, see the process backend), and the
+ * TCP sockets it listens on. The soak benchmark records them while `thaw serve` runs as its child
+ * and checks after its exit that none of them is left; the tests' leak check
+ * (`tests/support/leaks.ts`) takes the same census of the test process itself. Linux only.
  */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
@@ -53,19 +54,37 @@ function recordOf(
   };
 }
 
-/** Every process below `rootPid` (children, their children…), `rootPid` itself excluded. */
-export function descendantProcesses(rootPid: number): ProcessRecord[] {
+/** A zombie (or a dead process) is gone: it only waits for its parent to collect it. */
+function isRunning(stat: { fields: string[] }): boolean {
+  const state = stat.fields[0];
+  return state !== "Z" && state !== "X";
+}
+
+/** Every process, by parent pid. */
+function processesByParent(): Map<number, ProcessRecord[]> {
   const children = new Map<number, ProcessRecord[]>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     const stat = statFields(pid);
+    // The process ended while we looked.
     if (stat === undefined) continue;
     const parent = Number(stat.fields[1]);
     const siblings = children.get(parent) ?? [];
     siblings.push(recordOf(pid, stat));
     children.set(parent, siblings);
   }
+  return children;
+}
+
+/** The processes whose parent is `parentPid`. */
+export function childProcesses(parentPid: number): ProcessRecord[] {
+  return processesByParent().get(parentPid) ?? [];
+}
+
+/** Every process below `rootPid` (children, their children…), `rootPid` itself excluded. */
+export function descendantProcesses(rootPid: number): ProcessRecord[] {
+  const children = processesByParent();
   const found: ProcessRecord[] = [];
   const queue = [rootPid];
   for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
@@ -78,20 +97,27 @@ export function descendantProcesses(rootPid: number): ProcessRecord[] {
 }
 
 /**
- * Those of `records` still running: same pid and start time, not a zombie (a zombie is dead and
- * only waits for its parent to collect it).
+ * True while `pid` runs. A zombie counts as gone: it is dead and only waits for its parent (for an
+ * orphan, an init that may reap a few seconds late) to collect it.
+ */
+export function processAlive(pid: number): boolean {
+  const stat = statFields(pid);
+  return stat !== undefined && isRunning(stat);
+}
+
+/**
+ * Those of `records` still running: same pid and start time (a pid alone may be reused), not a
+ * zombie.
  */
 export function aliveProcesses(
   records: readonly ProcessRecord[],
 ): ProcessRecord[] {
   return records.filter((record) => {
     const stat = statFields(record.pid);
-    if (stat === undefined) return false;
-    const state = stat.fields[0];
     return (
+      stat !== undefined &&
       recordOf(record.pid, stat).startTime === record.startTime &&
-      state !== "Z" &&
-      state !== "X"
+      isRunning(stat)
     );
   });
 }
@@ -179,7 +205,7 @@ function readableAddress(hex: string): string {
 }
 
 /** The TCP sockets `pid` holds open in LISTEN state (empty when the process is gone). */
-export function listeningSocketsOf(pid: number): ListeningSocket[] {
+export function listeningSockets(pid: number): ListeningSocket[] {
   const inodes = new Set<string>();
   let fds: string[];
   try {

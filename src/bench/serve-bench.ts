@@ -20,13 +20,11 @@
  * `--backend process|namespace` chooses the sandbox backend (default: thaw's default).
  */
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { DEFAULT_BACKEND } from "../app/backends.js";
 import { THAW_ROOT } from "../config/paths.js";
-import { machineFacts } from "./machine-facts.js";
+import { BenchRun } from "./bench-run.js";
 import { ServeChild } from "./serve-child.js";
 import { runClosedLoop, type ClosedLoopResult } from "./serve-closed-loop.js";
 import { RUST_BOOTSTRAP, rustFunctionZip } from "./serve-function-zip.js";
@@ -42,6 +40,7 @@ import {
 } from "./serve-results.js";
 import { summarize, type SampleSummary } from "./serve-stats.js";
 import { readStatus } from "./serve-status.js";
+import { ThawServeChild } from "./thaw-serve-child.js";
 
 const QUICK = process.argv.includes("--quick");
 /** The sandbox backend `thaw serve` runs (`--backend process|namespace`); its default otherwise. */
@@ -70,7 +69,6 @@ const GOALS = { overheadP50Us: 150, invokesPerSecond: 5_000 } as const;
 const WARM_FUNCTION = "rust-fn";
 const INVOKE_PAYLOAD = Buffer.from('{"bench":"serve"}');
 const CONTEXT_PAYLOAD = Buffer.from('{"action":"context"}');
-const THAW_BIN = join(THAW_ROOT, "bin", "thaw.js");
 const FLOOR_SERVER = join(
   THAW_ROOT,
   "dist",
@@ -85,7 +83,6 @@ const RELAY_FLOOR = join(
   "bench",
   "serve-relay-floor.js",
 );
-const RESULTS_DIR = join(THAW_ROOT, ".thaw", "bench");
 
 const out = (text = ""): void => {
   process.stdout.write(`${text}\n`);
@@ -388,48 +385,26 @@ function templateText(): string {
 }
 
 async function main(): Promise<void> {
-  const generatedAt = new Date().toISOString();
-  const stamp = generatedAt.replace(/[:.]/g, "-");
-  const machine = machineFacts();
-  out(
-    `thaw serve benchmark (${QUICK ? "quick" : "full"} run, ${BACKEND} backend) — ${generatedAt}`,
-  );
-  out(
-    `node ${machine.node}, ${machine.os} ${machine.arch}, ${machine.cpuModel} × ${machine.cores} cores, ${NUMBER.format(machine.totalMemoryMiB)} MiB`,
+  const run = await BenchRun.start(
+    "serve",
+    `thaw serve benchmark (${QUICK ? "quick" : "full"} run, ${BACKEND} backend)`,
   );
   out();
 
-  const work = await mkdtemp(join(tmpdir(), "thaw-serve-bench-"));
-  const template = join(work, "template.yaml");
-  await writeFile(template, templateText());
   const zip = await rustFunctionZip();
   const bodyFor = createFunctionBodies(zip);
-  await mkdir(RESULTS_DIR, { recursive: true });
-
-  const profileDir = join(RESULTS_DIR, `serve-${stamp}-cpuprof`);
-  const nodeArgs = CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
-  const serveArgs = [
-    ...nodeArgs,
-    THAW_BIN,
-    "serve",
-    "--template",
-    template,
-    "--port",
-    "0",
-    "--no-logs",
-    "--keep-alive",
-    String(SETTINGS.keepAliveSeconds),
-    "--backend",
-    BACKEND,
-  ];
+  const profileDir = run.resultsPath("-cpuprof");
   let floor: ServeChild | undefined;
-  let serve: ServeChild | undefined;
+  let serve: ThawServeChild | undefined;
   let control: ServeHttpClient | undefined;
   try {
-    serve = await ServeChild.start(process.execPath, serveArgs, {
-      label: "thaw serve",
+    serve = await ThawServeChild.start(templateText(), {
+      name: "serve",
+      keepAliveSeconds: SETTINGS.keepAliveSeconds,
+      backend: BACKEND,
+      nodeArgs: CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [],
     });
-    const served = serve;
+    const served = serve.child;
     control = new ServeHttpClient(served.url, { maxSockets: 8 });
     const controlClient = control;
     out(
@@ -713,8 +688,7 @@ async function main(): Promise<void> {
     );
     control.close();
     control = undefined;
-    const exit = await served.stop();
-    serve = undefined;
+    const exit = await serve.stop();
     out(
       `\nSIGTERM: exit ${String(exit.exitCode ?? exit.signal)} after ${ms(exit.drainMs)} (drained ${beforeStop.environmentsTotal} environments)${exit.killed ? " — KILLED after the timeout" : ""}`,
     );
@@ -723,12 +697,12 @@ async function main(): Promise<void> {
     const results: ServeBenchResults = {
       version: SERVE_RESULTS_VERSION,
       benchmark: "serve",
-      generatedAt,
+      generatedAt: run.generatedAt,
       mode: QUICK ? "quick" : "full",
-      machine,
+      machine: run.machine,
       settings: { ...SETTINGS, cpuProfile: CPU_PROF },
       serve: {
-        command: [process.execPath, ...serveArgs],
+        command: serve.command,
         startupMs: served.startupMs,
       },
       floors: {
@@ -769,10 +743,6 @@ async function main(): Promise<void> {
         killed: exit.killed,
       },
     };
-    const file = join(RESULTS_DIR, `serve-${stamp}.json`);
-    await writeFile(file, JSON.stringify(results));
-    out(`results: ${file}`);
-
     const failures = [
       floorOne.errors + floorTwo.errors + relayOne.errors + relayTwo.errors > 0
         ? "floor errors"
@@ -785,19 +755,11 @@ async function main(): Promise<void> {
         : "",
       exit.exitCode === 0 ? "" : "thaw serve did not exit 0 on SIGTERM",
     ].filter((text) => text !== "");
-    if (failures.length > 0) {
-      out(`FAILED: ${failures.join("; ")}`);
-      process.exitCode = 1;
-    }
+    await run.finish(results, failures);
   } finally {
     control?.close();
     await floor?.kill();
-    if (serve !== undefined) {
-      // Something failed mid-run: drain if it still can, so no environment outlives the run.
-      process.stderr.write(`thaw serve stderr (tail):\n${serve.stderr}\n`);
-      await serve.stop(20_000);
-    }
-    await rm(work, { recursive: true, force: true });
+    await serve?.dispose();
   }
 }
 

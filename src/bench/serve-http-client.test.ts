@@ -43,12 +43,14 @@ void test("POST, GET and DELETE over one kept-alive connection", async (t) => {
   });
 
   const posted = await client.post("/echo", Buffer.from('{"a":1}'), {
-    "x-amz-invocation-type": "RequestResponse",
+    headers: { "x-amz-invocation-type": "RequestResponse" },
   });
   assert.equal(posted.status, 200);
   assert.equal(posted.headers["x-echo"], "POST");
   assert.equal(posted.body.toString(), 'got {"a":1}');
-  const got = await client.get("/status", { accept: "application/json" });
+  const got = await client.get("/status", {
+    headers: { accept: "application/json" },
+  });
   assert.equal(got.body.toString(), "got ");
   const deleted = await client.delete("/fn");
   assert.equal(deleted.status, 204);

@@ -2,7 +2,7 @@
  * The serve benchmark's HTTP client: plain `node:http` over a keep-alive agent, the same code for
  * the floor server and for `thaw serve`, so that subtracting the floor removes the client's own
  * cost. Deliberately not the AWS SDK: the benchmark measures thaw, not the SDK's signing and
- * middleware stack.
+ * middleware stack. The soak benchmark's client is built on it (see soak-http-client.ts).
  */
 import { Agent, request, type IncomingHttpHeaders } from "node:http";
 
@@ -13,6 +13,26 @@ export interface ServeHttpClientOptions {
    * @default 4
    */
   readonly maxSockets?: number;
+}
+
+/** Options of one call of {@link ServeHttpClient}. */
+export interface HttpCallOptions {
+  /**
+   * Headers besides `content-type: application/json` (which they may replace) and
+   * `content-length`.
+   * @default none
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Destroys the request, and its socket, when aborted; the call then rejects.
+   * @default none
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * Called once the request has been written in full.
+   * @default none
+   */
+  readonly onWritten?: () => void;
 }
 
 /** One answer, read in full. */
@@ -45,29 +65,26 @@ export class ServeHttpClient {
     });
   }
 
-  /** POSTs `body` (JSON unless `headers` say otherwise) to `path`. Rejects only on a network error. */
+  /**
+   * POSTs `body` (JSON unless the headers say otherwise) to `path`. Rejects only on a network
+   * error or an abort.
+   */
   post(
     path: string,
     body: Buffer,
-    headers?: Readonly<Record<string, string>>,
+    options: HttpCallOptions = {},
   ): Promise<HttpReply> {
-    return this.#send("POST", path, body, headers);
+    return this.#send({ method: "POST", path, body }, options);
   }
 
-  /** GETs `path`. Rejects only on a network error. */
-  get(
-    path: string,
-    headers?: Readonly<Record<string, string>>,
-  ): Promise<HttpReply> {
-    return this.#send("GET", path, EMPTY, headers);
+  /** GETs `path`. Rejects only on a network error or an abort. */
+  get(path: string, options: HttpCallOptions = {}): Promise<HttpReply> {
+    return this.#send({ method: "GET", path, body: EMPTY }, options);
   }
 
-  /** DELETEs `path`. Rejects only on a network error. */
-  delete(
-    path: string,
-    headers?: Readonly<Record<string, string>>,
-  ): Promise<HttpReply> {
-    return this.#send("DELETE", path, EMPTY, headers);
+  /** DELETEs `path`. Rejects only on a network error or an abort. */
+  delete(path: string, options: HttpCallOptions = {}): Promise<HttpReply> {
+    return this.#send({ method: "DELETE", path, body: EMPTY }, options);
   }
 
   /** Closes every socket; calls in flight fail. Idempotent. */
@@ -76,11 +93,15 @@ export class ServeHttpClient {
   }
 
   #send(
-    method: "GET" | "POST" | "DELETE",
-    path: string,
-    body: Buffer,
-    headers: Readonly<Record<string, string>> | undefined,
+    call: {
+      readonly method: "GET" | "POST" | "DELETE";
+      readonly path: string;
+      readonly body: Buffer;
+    },
+    options: HttpCallOptions,
   ): Promise<HttpReply> {
+    const { method, path, body } = call;
+    const { headers, signal, onWritten } = options;
     return new Promise<HttpReply>((resolve, reject) => {
       const outgoing = request(
         {
@@ -94,6 +115,7 @@ export class ServeHttpClient {
             ...headers,
             "content-length": String(body.length),
           },
+          ...(signal === undefined ? {} : { signal }),
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -112,6 +134,7 @@ export class ServeHttpClient {
         },
       );
       outgoing.on("error", reject);
+      if (onWritten !== undefined) outgoing.once("finish", onWritten);
       outgoing.end(body);
     });
   }

@@ -22,7 +22,9 @@ export interface StatusFacts {
 export async function readStatus(
   client: ServeHttpClient,
 ): Promise<StatusFacts> {
-  const reply = await client.get("/", { accept: "application/json" });
+  const reply = await client.get("/", {
+    headers: { accept: "application/json" },
+  });
   if (reply.status !== 200)
     throw new Error(
       `GET /: ${String(reply.status)} ${reply.body.toString("utf8", 0, 200)}`,

@@ -18,26 +18,21 @@
  * are printed, never asserted; the exit status is 1 only when a call was lost or mismatched, or
  * something leaked. `--quick` sends 2,000 calls; no call is sent after `--max-seconds` (240).
  */
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { THAW_ROOT } from "../config/paths.js";
+import { BenchRun } from "./bench-run.js";
 import { leastSquaresSlope } from "./linear-trend.js";
-import { machineFacts } from "./machine-facts.js";
 import { NoteTally } from "./note-tally.js";
 import {
   aliveProcesses,
   descendantProcesses,
-  listeningSocketsOf,
+  listeningSockets,
   sandboxNames,
   stillListening,
   thawCgroups,
   type ListeningSocket,
   type ProcessRecord,
 } from "./process-leaks.js";
-import { ServeChild } from "./serve-child.js";
 import { ServeHttpClient } from "./serve-http-client.js";
 import { summarize } from "./serve-stats.js";
 import { readStatus, type StatusFacts } from "./serve-status.js";
@@ -62,6 +57,7 @@ import {
   type SoakGoal,
   type SoakRssSample,
 } from "./soak-results.js";
+import { ThawServeChild } from "./thaw-serve-child.js";
 
 const { values: ARGS } = parseArgs({
   options: {
@@ -106,8 +102,6 @@ const GOALS = { rssMiBPer10kInvocations: 0.5 } as const;
 
 /** Load samples needed in the second half before the memory trend is judged. */
 const MIN_TREND_SAMPLES = 10;
-const THAW_BIN = join(THAW_ROOT, "bin", "thaw.js");
-const RESULTS_DIR = join(THAW_ROOT, ".thaw", "bench");
 /** Environment states that must be gone once the load has ended. */
 const TRANSIENT_STATES = ["busy", "creating", "destroying"] as const;
 
@@ -260,19 +254,14 @@ function goalText(goal: SoakGoal): string {
 
 async function main(): Promise<void> {
   const wallStarted = performance.now();
-  const generatedAt = new Date().toISOString();
-  const stamp = generatedAt.replace(/[:.]/g, "-");
-  const machine = machineFacts();
   const seed = ARGS.seed;
   if (!/^[\w.-]+$/.test(seed))
     throw new Error(`--seed takes letters, digits, '.', '_' and '-': ${seed}`);
   if (!Number.isInteger(SETTINGS.invocations) || SETTINGS.invocations < 1)
     throw new Error(`--invocations must be a positive integer`);
-  out(
-    `thaw soak benchmark with injected faults (${QUICK ? "quick" : "full"} run) — ${generatedAt}`,
-  );
-  out(
-    `node ${machine.node}, ${machine.os} ${machine.arch}, ${machine.cpuModel} × ${machine.cores} cores, ${NUMBER.format(machine.totalMemoryMiB)} MiB`,
+  const run = await BenchRun.start(
+    "soak",
+    `thaw soak benchmark with injected faults (${QUICK ? "quick" : "full"} run)`,
   );
   const plan = planInvocations(SOAK_FUNCTIONS, {
     count: SETTINGS.invocations,
@@ -286,34 +275,20 @@ async function main(): Promise<void> {
   );
   out();
 
-  const work = await mkdtemp(join(tmpdir(), "thaw-soak-bench-"));
-  const template = join(work, "template.yaml");
-  await writeFile(template, soakTemplateText(SOAK_FUNCTIONS));
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const serveArgs = [
-    THAW_BIN,
-    "serve",
-    "--template",
-    template,
-    "--port",
-    "0",
-    "--no-logs",
-    "--keep-alive",
-    String(SETTINGS.keepAliveSeconds),
-    ...(ARGS.backend === undefined ? [] : ["--backend", ARGS.backend]),
-  ];
   const notes = new NoteTally();
-  let serve: ServeChild | undefined;
+  let serve: ThawServeChild | undefined;
   let control: ServeHttpClient | undefined;
   let client: SoakHttpClient | undefined;
   try {
-    serve = await ServeChild.start(process.execPath, serveArgs, {
-      label: "thaw serve",
+    serve = await ThawServeChild.start(soakTemplateText(SOAK_FUNCTIONS), {
+      name: "soak",
+      keepAliveSeconds: SETTINGS.keepAliveSeconds,
+      backend: ARGS.backend,
       onStderr: (chunk) => {
         notes.push(chunk);
       },
     });
-    const served = serve;
+    const served = serve.child;
     const listeningAt = performance.now();
     control = new ServeHttpClient(served.url, { maxSockets: 2 });
     const controlClient = control;
@@ -428,10 +403,9 @@ async function main(): Promise<void> {
     controlClient.close();
     control = undefined;
     const beforeProcesses: ProcessRecord[] = descendantProcesses(served.pid);
-    const beforeListening: ListeningSocket[] = listeningSocketsOf(served.pid);
+    const beforeListening: ListeningSocket[] = listeningSockets(served.pid);
     const beforeCgroups = thawCgroups(served.pid).length;
-    const exit = await served.stop(SETTINGS.shutdownTimeoutMs);
-    serve = undefined;
+    const exit = await serve.stop(SETTINGS.shutdownTimeoutMs);
     let left = {
       processes: aliveProcesses(beforeProcesses),
       cgroups: thawCgroups(served.pid),
@@ -600,9 +574,9 @@ async function main(): Promise<void> {
     const results: SoakBenchResults = {
       version: SOAK_RESULTS_VERSION,
       benchmark: "soak",
-      generatedAt,
+      generatedAt: run.generatedAt,
       mode: QUICK ? "quick" : "full",
-      machine,
+      machine: run.machine,
       settings: { ...SETTINGS, wallMs: Math.round(wallMs) },
       seed,
       mix: DEFAULT_SOAK_MIX,
@@ -614,7 +588,7 @@ async function main(): Promise<void> {
         memoryMB: SOAK_MEMORY_MB,
       })),
       serve: {
-        command: [process.execPath, ...serveArgs],
+        command: serve.command,
         pid: served.pid,
         startupMs: served.startupMs,
       },
@@ -667,22 +641,11 @@ async function main(): Promise<void> {
       notes: noteGroups,
       failures,
     };
-    const file = join(RESULTS_DIR, `soak-${stamp}.json`);
-    await writeFile(file, JSON.stringify(results));
-    out(`results: ${file}`);
-    if (failures.length > 0) {
-      out(`FAILED: ${failures.join("; ")}`);
-      process.exitCode = 1;
-    }
+    await run.finish(results, failures);
   } finally {
     client?.close();
     control?.close();
-    if (serve !== undefined) {
-      // Something failed mid-run: drain if it still can, so no environment outlives the run.
-      process.stderr.write(`thaw serve stderr (tail):\n${serve.stderr}\n`);
-      await serve.stop(20_000);
-    }
-    await rm(work, { recursive: true, force: true });
+    await serve?.dispose();
   }
 }
 

@@ -1,10 +1,10 @@
 /**
- * The soak benchmark's HTTP client: `node:http` over a keep-alive agent, as in the serve benchmark,
+ * The soak benchmark's HTTP client: the serve benchmark's keep-alive client (serve-http-client.ts),
  * but a call never rejects. It ends in one of four ways (answered, disconnected on purpose, failed
  * on the network, timed out on the client's side) and can destroy its own socket mid-call, which is
  * how the soak injects client disconnects.
  */
-import { Agent, request } from "node:http";
+import { ServeHttpClient } from "./serve-http-client.js";
 import type { SoakCallResult } from "./soak-classify.js";
 
 /** Options of {@link SoakHttpClient}. */
@@ -33,21 +33,12 @@ export interface SoakPostOptions {
 
 /** A keep-alive HTTP/1.1 client of one origin (`http://host:port`) whose calls always resolve. */
 export class SoakHttpClient {
-  readonly #agent: Agent;
-  readonly #host: string;
-  readonly #port: number;
+  readonly #http: ServeHttpClient;
 
   /** @throws {TypeError} when `origin` is not an `http:` URL. */
   constructor(origin: string, options: SoakHttpClientOptions = {}) {
-    const url = new URL(origin);
-    if (url.protocol !== "http:")
-      throw new TypeError(`not an http: origin: ${origin}`);
-    this.#host = url.hostname;
-    this.#port = Number(url.port || 80);
-    this.#agent = new Agent({
-      keepAlive: true,
+    this.#http = new ServeHttpClient(origin, {
       maxSockets: options.maxSockets ?? 16,
-      scheduling: "lifo",
     });
   }
 
@@ -62,8 +53,10 @@ export class SoakHttpClient {
   ): Promise<SoakCallResult> {
     const started = performance.now();
     const elapsed = (): number => performance.now() - started;
+    const { disconnectAfterMs, timeoutMs = 30_000 } = options;
     return new Promise<SoakCallResult>((resolve) => {
       const timers: NodeJS.Timeout[] = [];
+      const cut = new AbortController();
       let settled = false;
       const settle = (result: SoakCallResult): void => {
         if (settled) return;
@@ -71,74 +64,53 @@ export class SoakHttpClient {
         for (const timer of timers) clearTimeout(timer);
         resolve(result);
       };
-      const outgoing = request(
-        {
-          host: this.#host,
-          port: this.#port,
-          method: "POST",
-          path,
-          agent: this.#agent,
-          headers: {
-            "content-type": "application/json",
-            "content-length": String(body.length),
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("error", (error) => {
-            settle({
-              outcome: "failed",
-              message: error.message,
-              latencyMs: elapsed(),
-            });
-          });
-          response.on("end", () => {
-            settle({
-              outcome: "answered",
-              reply: {
-                status: response.statusCode ?? 0,
-                headers: response.headers,
-                body: Buffer.concat(chunks),
-              },
-              latencyMs: elapsed(),
-            });
-          });
-        },
-      );
-      outgoing.on("error", (error) => {
-        settle({
-          outcome: "failed",
-          message: error.message,
-          latencyMs: elapsed(),
-        });
-      });
-      const { disconnectAfterMs, timeoutMs = 30_000 } = options;
+      /** Ends the call with `outcome` unless it has ended, then destroys the socket. */
+      const giveUp = (outcome: "timed out" | "disconnected"): void => {
+        if (settled) return;
+        settle({ outcome, latencyMs: elapsed() });
+        cut.abort();
+      };
       timers.push(
         setTimeout(() => {
-          if (settled) return;
-          settle({ outcome: "timed out", latencyMs: elapsed() });
-          outgoing.destroy();
+          giveUp("timed out");
         }, timeoutMs),
       );
-      if (disconnectAfterMs !== undefined) {
-        outgoing.once("finish", () => {
-          // Once the answer is read, the socket is back in the agent serving another call.
-          const disconnect = (): void => {
-            if (settled) return;
-            settle({ outcome: "disconnected", latencyMs: elapsed() });
-            outgoing.destroy();
-          };
-          if (disconnectAfterMs === 0) disconnect();
-          else timers.push(setTimeout(disconnect, disconnectAfterMs));
-        });
-      }
-      outgoing.end(body);
+      // Once the answer is read, the socket is back in the agent serving another call: a
+      // disconnect planned for later is cancelled with the other timers.
+      const onWritten =
+        disconnectAfterMs === undefined
+          ? undefined
+          : (): void => {
+              if (disconnectAfterMs === 0) giveUp("disconnected");
+              else
+                timers.push(
+                  setTimeout(() => {
+                    giveUp("disconnected");
+                  }, disconnectAfterMs),
+                );
+            };
+      this.#http
+        .post(path, body, {
+          signal: cut.signal,
+          ...(onWritten === undefined ? {} : { onWritten }),
+        })
+        .then(
+          (reply) => {
+            settle({ outcome: "answered", reply, latencyMs: elapsed() });
+          },
+          (error: unknown) => {
+            settle({
+              outcome: "failed",
+              message: error instanceof Error ? error.message : String(error),
+              latencyMs: elapsed(),
+            });
+          },
+        );
     });
   }
 
   /** Closes every socket; calls in flight end as failed. Idempotent. */
   close(): void {
-    this.#agent.destroy();
+    this.#http.close();
   }
 }

@@ -86,27 +86,24 @@ const MAX_PAD = 512;
  * (Rust's `serde_json`) gives them back as sent.
  */
 export function faultPayload(fault: Fault): Buffer {
+  return Buffer.from(JSON.stringify(faultEvent(fault)));
+}
+
+/** The event that asks the fixture function for `fault` (the fixtures' README lists the actions). */
+function faultEvent(fault: Fault): Record<string, string | number> {
   switch (fault.kind) {
     case "echo":
-      return Buffer.from(JSON.stringify({ id: fault.id, pad: fault.pad }));
+      return { id: fault.id, pad: fault.pad };
     case "crash":
-      return Buffer.from(
-        JSON.stringify({ action: "crash", code: fault.exitCode }),
-      );
+      return { action: "crash", code: fault.exitCode };
     case "timeout":
-      return Buffer.from(
-        JSON.stringify({ action: "sleep", ms: fault.sleepMs }),
-      );
+      return { action: "sleep", ms: fault.sleepMs };
     case "outOfMemory":
-      return Buffer.from(
-        JSON.stringify({ action: "memory", mb: fault.megabytes }),
-      );
+      return { action: "memory", mb: fault.megabytes };
     case "oversize":
-      return Buffer.from(
-        JSON.stringify({ action: "size", bytes: fault.bytes }),
-      );
+      return { action: "size", bytes: fault.bytes };
     case "error":
-      return Buffer.from('{"action":"error"}');
+      return { action: "error" };
   }
 }
 

@@ -8,8 +8,11 @@ const nodeStartupMs = performance.nodeTiming.bootstrapComplete;
 
 import { Command, CommanderError } from "commander";
 import { ThawError } from "../errors/thaw-error.js";
+import { registerBenchCommand } from "./commands/bench.js";
 import { registerDemoCommand } from "./commands/demo.js";
+import { registerDoctorCommand } from "./commands/doctor.js";
 import { registerInvokeCommand } from "./commands/invoke.js";
+import { registerReportCommand } from "./commands/report.js";
 import { registerServeCommand } from "./commands/serve.js";
 
 const program = new Command("thaw")
@@ -25,6 +28,9 @@ registerInvokeCommand(program, {
 });
 registerServeCommand(program);
 registerDemoCommand(program);
+registerDoctorCommand(program);
+registerReportCommand(program);
+registerBenchCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -89,43 +89,25 @@ export function createFunctionConfig(
       "Member must have length between 1 and 128",
     );
   }
-  const memorySize = input.memorySize ?? DEFAULT_MEMORY_MB;
-  if (
-    !Number.isInteger(memorySize) ||
-    memorySize < MIN_MEMORY_MB ||
-    memorySize > MAX_MEMORY_MB
-  ) {
-    throw validationError(
-      String(memorySize),
-      "memorySize",
-      `Member must be a whole number of MB from ${MIN_MEMORY_MB} to ${MAX_MEMORY_MB}`,
-    );
-  }
-  const timeout = input.timeout ?? DEFAULT_TIMEOUT_SECONDS;
-  if (
-    !Number.isInteger(timeout) ||
-    timeout < MIN_TIMEOUT_SECONDS ||
-    timeout > MAX_TIMEOUT_SECONDS
-  ) {
-    throw validationError(
-      String(timeout),
-      "timeout",
-      `Member must be a whole number of seconds from ${MIN_TIMEOUT_SECONDS} to ${MAX_TIMEOUT_SECONDS}`,
-    );
-  }
-  const ephemeralStorage =
-    input.ephemeralStorage ?? DEFAULT_EPHEMERAL_STORAGE_MB;
-  if (
-    !Number.isInteger(ephemeralStorage) ||
-    ephemeralStorage < MIN_EPHEMERAL_STORAGE_MB ||
-    ephemeralStorage > MAX_EPHEMERAL_STORAGE_MB
-  ) {
-    throw validationError(
-      String(ephemeralStorage),
-      "ephemeralStorage.size",
-      `Member must be a whole number of MB from ${MIN_EPHEMERAL_STORAGE_MB} to ${MAX_EPHEMERAL_STORAGE_MB}`,
-    );
-  }
+  const memorySize = wholeNumberIn(
+    input.memorySize ?? DEFAULT_MEMORY_MB,
+    "memorySize",
+    { min: MIN_MEMORY_MB, max: MAX_MEMORY_MB, unit: "MB" },
+  );
+  const timeout = wholeNumberIn(
+    input.timeout ?? DEFAULT_TIMEOUT_SECONDS,
+    "timeout",
+    { min: MIN_TIMEOUT_SECONDS, max: MAX_TIMEOUT_SECONDS, unit: "seconds" },
+  );
+  const ephemeralStorage = wholeNumberIn(
+    input.ephemeralStorage ?? DEFAULT_EPHEMERAL_STORAGE_MB,
+    "ephemeralStorage.size",
+    {
+      min: MIN_EPHEMERAL_STORAGE_MB,
+      max: MAX_EPHEMERAL_STORAGE_MB,
+      unit: "MB",
+    },
+  );
   const environment = { ...(input.environment ?? {}) };
   const reserved = Object.keys(environment).filter((key) =>
     RESERVED_ENVIRONMENT_KEYS.has(key),
@@ -159,6 +141,28 @@ export function createFunctionConfig(
     accountId,
     functionArn: `arn:aws:lambda:${region}:${accountId}:function:${functionName}`,
   });
+}
+
+/**
+ * `value`, when it is a whole number of `range.unit` from `range.min` to `range.max`.
+ * @throws {InvalidParameterValueError} naming `field` otherwise.
+ */
+function wholeNumberIn(
+  value: number,
+  field: string,
+  range: {
+    readonly min: number;
+    readonly max: number;
+    readonly unit: "MB" | "seconds";
+  },
+): number {
+  if (!Number.isInteger(value) || value < range.min || value > range.max)
+    throw validationError(
+      String(value),
+      field,
+      `Member must be a whole number of ${range.unit} from ${range.min} to ${range.max}`,
+    );
+  return value;
 }
 
 function validationError(

@@ -33,3 +33,20 @@ export class RuntimeUnavailableError extends ThawError {
   override readonly name = "InvalidRuntimeException";
   readonly blame = "platform";
 }
+
+/** A results file of `thaw bench` does not match its layout; `message` names the first wrong field. */
+export class InvalidResultsError extends ThawError {
+  override readonly name = "InvalidResultsError";
+  readonly blame = "client";
+
+  /**
+   * @param field the first wrong field as a path, e.g. `results.cold[0].samples[3].totalMs`.
+   */
+  constructor(
+    readonly field: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

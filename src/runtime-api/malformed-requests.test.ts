@@ -7,17 +7,33 @@
  * cut off). Before every generated request the channel holds an open Invocation, so each one meets
  * the state in which mistakes matter; after it, a whole `/next` → `/response` cycle must still work.
  */
-import { after, test, type TestContext } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { connect } from "node:net";
 import fc from "fast-check";
-import { assertNoLeaks } from "../../tests/support/leaks.js";
+import {
+  anyPath,
+  assertNoServerErrors,
+  catchEscapes,
+  cutOffBody,
+  cutOffRequest,
+  headerValue,
+  malformedHttp,
+  METHODS,
+  mutatePath,
+  PATH_MUTATIONS,
+  postHead,
+  send,
+  sendRaw,
+  trimmed,
+  type Method,
+  type Reply,
+} from "../../tests/support/http-fuzz.js";
 import { MAX_RESPONSE_PAYLOAD_BYTES } from "../protocol/runtime-api.js";
 import { deferred } from "../util/deferred.js";
 import {
   RuntimeChannel,
   type InitErrorReport,
+  type Invocation,
   type RuntimeAnswer,
 } from "./runtime-channel.js";
 import { RuntimeApiServer } from "./server.js";
@@ -26,144 +42,67 @@ const PREFIX = "/2018-06-01/runtime";
 const NEXT = `${PREFIX}/invocation/next`;
 /** Stands for the open Invocation's request id in generated requests; replaced when sent. */
 const CURRENT_ID = "{current}";
-/** How long one request may take before the test calls it a hang. */
-const REQUEST_TIMEOUT_MS = 5_000;
+
+/** Whatever escapes the server's handlers, caught instead of killing the file. */
+const escapes = catchEscapes();
 
 // ---------------------------------------------------------------------------------------------
-// Crashes: anything that escapes the server's handlers ends up here instead of killing the file.
+// Requests and Invocations of the well-formed kind
 // ---------------------------------------------------------------------------------------------
-
-const escaped: unknown[] = [];
-const onEscaped = (error: unknown): void => {
-  escaped.push(error);
-};
-process.on("uncaughtException", onEscaped);
-process.on("unhandledRejection", onEscaped);
-
-after(async () => {
-  process.off("uncaughtException", onEscaped);
-  process.off("unhandledRejection", onEscaped);
-  await assertNoLeaks();
-});
-
-function assertNothingEscaped(): void {
-  assert.deepEqual(escaped, [], "an exception escaped the server");
-}
-
-/** Before each run: forget what escaped in earlier runs, so that a failure is pinned on its own run. */
-const forgetEscaped = fc.beforeEach(() => {
-  escaped.length = 0;
-});
-
-// ---------------------------------------------------------------------------------------------
-// Sending
-// ---------------------------------------------------------------------------------------------
-
-interface Reply {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-interface Outgoing {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Buffer;
-  /** Sent after a chunked body (the Go client declares its error in trailers, spec §1.5). */
-  readonly trailers?: Readonly<Record<string, string>>;
-}
-
-/**
- * The request's headers, with `Content-Length` for a body that is not sent in chunks: Node's client
- * frames a GET's body with neither, and the server would read it as a second, broken request.
- */
-function framed(outgoing: Outgoing): Record<string, string> {
-  const chunked = Object.entries(outgoing.headers).some(
-    ([name, value]) =>
-      name.toLowerCase() === "transfer-encoding" && value === "chunked",
-  );
-  return chunked || outgoing.body.length === 0
-    ? { ...outgoing.headers }
-    : { ...outgoing.headers, "Content-Length": String(outgoing.body.length) };
-}
-
-/** One request on its own connection; rejects on a connection error or after the timeout. */
-function send(address: string, outgoing: Outgoing): Promise<Reply> {
-  const [host, port] = address.split(":");
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        agent: false,
-        host,
-        port: Number(port),
-        method: outgoing.method,
-        path: outgoing.path,
-        headers: framed(outgoing),
-        timeout: REQUEST_TIMEOUT_MS,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => {
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-          });
-        });
-        res.on("error", reject);
-      },
-    );
-    req.on("timeout", () => {
-      req.destroy(
-        new Error(`no answer to ${outgoing.method} ${outgoing.path}`),
-      );
-    });
-    req.on("error", reject);
-    if (outgoing.trailers !== undefined) req.addTrailers(outgoing.trailers);
-    req.end(outgoing.body);
-  });
-}
-
-/** What a raw connection received before it closed (latin1), or up to the timeout. */
-function sendRaw(
-  address: string,
-  bytes: Buffer,
-  then: "end" | "destroy",
-): Promise<string> {
-  const [host, port] = address.split(":");
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), host);
-    let received = "";
-    const timer = setTimeout(() => {
-      socket.destroy();
-    }, REQUEST_TIMEOUT_MS);
-    socket.on("data", (chunk: Buffer) => {
-      received += chunk.toString("latin1");
-    });
-    socket.on("error", () => undefined);
-    socket.on("close", () => {
-      clearTimeout(timer);
-      resolve(received);
-    });
-    socket.write(bytes, () => {
-      if (then === "end") socket.end();
-      else socket.destroy();
-    });
-  });
-}
-
-/** The status codes of every response head in `received`. */
-function statusCodes(received: string): number[] {
-  return [...received.matchAll(/HTTP\/1\.[01] (\d{3}) /g)].map((m) =>
-    Number(m[1]),
-  );
-}
 
 function errorTypeOf(reply: Reply): unknown {
   return (JSON.parse(reply.body.toString("utf8")) as { errorType?: unknown })
     .errorType;
+}
+
+/** `GET /next`, as a Runtime asks for its next Invocation. */
+function getNext(address: string): Promise<Reply> {
+  return send(address, {
+    method: "GET",
+    path: NEXT,
+    headers: {},
+    body: Buffer.alloc(0),
+  });
+}
+
+/** `POST /response` for `requestId` with `body`. */
+function postResponse(
+  address: string,
+  requestId: string,
+  body: string,
+): Promise<Reply> {
+  return send(address, {
+    method: "POST",
+    path: `${PREFIX}/invocation/${requestId}/response`,
+    headers: {},
+    body: Buffer.from(body),
+  });
+}
+
+/** An Invocation of the function `f`, due in a minute, with `fields` added (`{}` as payload). */
+function invocation(
+  requestId: string,
+  fields: Partial<Omit<Invocation, "requestId">> = {},
+): Invocation {
+  return {
+    requestId,
+    payload: Buffer.from("{}"),
+    deadlineMs: Date.now() + 60_000,
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:f",
+    ...fields,
+  };
+}
+
+/** The client context and Cognito identity `/next` delivered: header-safe, and the same JSON. */
+function assertContextDelivered(delivered: Reply, context: string): void {
+  for (const header of [
+    "lambda-runtime-client-context",
+    "lambda-runtime-cognito-identity",
+  ]) {
+    const value = String(delivered.headers[header]);
+    assert.match(value, /^[\t\x20-\x7e]*$/, header);
+    assert.deepEqual(JSON.parse(value), JSON.parse(context), header);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,12 +150,7 @@ async function openInvocation(
 ): Promise<void> {
   const { address } = h.server;
   if (h.channel.state === "invoking") {
-    const done = await send(address, {
-      method: "POST",
-      path: `${PREFIX}/invocation/${h.currentId}/response`,
-      headers: {},
-      body: Buffer.from('"ok"'),
-    });
+    const done = await postResponse(address, h.currentId, '"ok"');
     // Read again: the state may have moved while the request was out.
     const state: string = h.channel.state;
     const lostRace =
@@ -227,21 +161,13 @@ async function openInvocation(
     h.channel.state === "initializing" || h.channel.state === "responded",
     `unexpected state ${h.channel.state}`,
   );
-  const next = send(address, {
-    method: "GET",
-    path: NEXT,
-    headers: {},
-    body: Buffer.alloc(0),
-  });
+  const next = getNext(address);
   h.invocations += 1;
   h.previousId = h.currentId;
   h.currentId = `8476a536-e9f4-11e8-9739-${String(h.invocations).padStart(12, "0")}`;
-  h.answer = h.channel.dispatch({
-    requestId: h.currentId,
-    payload: Buffer.from('{"n":1}'),
-    deadlineMs: Date.now() + 60_000,
-    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:f",
-  });
+  h.answer = h.channel.dispatch(
+    invocation(h.currentId, { payload: Buffer.from('{"n":1}') }),
+  );
   const delivered = await next;
   assert.equal(delivered.status, 200);
   assert.equal(delivered.headers["lambda-runtime-aws-request-id"], h.currentId);
@@ -252,29 +178,7 @@ async function openInvocation(
 // Arbitraries
 // ---------------------------------------------------------------------------------------------
 
-/** Methods Node's parser knows (an unknown one is a parser error, covered by the raw tests). */
-const METHODS = [
-  "GET",
-  "POST",
-  "PUT",
-  "DELETE",
-  "PATCH",
-  "HEAD",
-  "OPTIONS",
-  "TRACE",
-  "PROPFIND",
-] as const;
 const method = fc.constantFrom(...METHODS);
-
-/** Characters a header value may hold on the wire (Node refuses the others before sending). */
-const headerChar = fc
-  .oneof(
-    fc.integer({ min: 0x20, max: 0x7e }),
-    fc.constant(0x09),
-    fc.integer({ min: 0x80, max: 0xff }),
-  )
-  .map((code) => String.fromCharCode(code));
-const headerValue = fc.string({ unit: headerChar, maxLength: 60 });
 const headerName = fc.stringMatching(/^X-Fuzz-[A-Za-z0-9-]{1,16}$/);
 
 /** A request body, described rather than held, so that a failing case prints readably. */
@@ -506,7 +410,7 @@ const target: fc.Arbitrary<Target> = fc.oneof(
 );
 
 interface RouteRequest {
-  readonly method: (typeof METHODS)[number];
+  readonly method: Method;
   readonly target: Target;
   readonly query: string | null;
   readonly headers: HeaderSpec;
@@ -597,7 +501,10 @@ function expected(request: RouteRequest, h: Harness): Expected {
       // The id is checked before anything else changes state (spec §1.2, RIE).
       if (decodedId(segment) !== h.currentId)
         return { status: 400, errorType: "InvalidRequestID", answers: false };
-      const mode = headers.responseMode?.replace(/^[ \t]+|[ \t]+$/g, "");
+      const mode =
+        headers.responseMode === null
+          ? undefined
+          : trimmed(headers.responseMode);
       if (t.kind === "response" && mode !== undefined && mode !== "streaming")
         return {
           status: 400,
@@ -646,19 +553,15 @@ test("every request to a known route gets the status the spec names, and the ser
         `state after ${String(reply.status)}`,
       );
       await openInvocation(h);
-      assertNothingEscaped();
+      escapes.assertNone();
     }),
-    {
-      numRuns: 400,
-      includeErrorInReport: true,
-      plugins: [forgetEscaped],
-    },
+    escapes.runs(400),
   );
 });
 
 /** A request while the Runtime is still initialising: it reports an init error, or answers early. */
 interface InitRequest {
-  readonly method: (typeof METHODS)[number];
+  readonly method: Method;
   readonly target:
     | { readonly kind: "init-error" }
     | { readonly kind: "response" | "error"; readonly id: string };
@@ -730,19 +633,12 @@ test("during init: an init error is taken verbatim, an early answer is 403, neve
         const header = request.headers.errorType;
         if (header === null) assert.equal(reports[0]?.errorType, undefined);
         else if (/^[\t\x20-\x7e]*$/.test(header))
-          assert.equal(
-            reports[0]?.errorType,
-            header.replace(/^[ \t]+|[ \t]+$/g, ""),
-          );
+          assert.equal(reports[0]?.errorType, trimmed(header));
       }
       assert.equal(channel.state, "initializing");
-      assertNothingEscaped();
+      escapes.assertNone();
     }),
-    {
-      numRuns: 200,
-      includeErrorInReport: true,
-      plugins: [forgetEscaped],
-    },
+    escapes.runs(200),
   );
 });
 
@@ -762,57 +658,33 @@ const ROUTE_PATHS = [
 ] as const;
 
 const MUTATIONS = [
-  "upper",
-  "drop",
+  ...PATH_MUTATIONS,
   "double-slash",
-  "trailing-slash",
   "version",
-  "encode",
   "dot-segment",
-  "suffix",
   "repeat",
-  "none",
 ] as const;
 
 type Mutation = (typeof MUTATIONS)[number];
 
-/** `path` with one near-miss mistake, at a position chosen by `at`. */
+/** `path` with one near-miss mistake: a shared one, or one of the Runtime API's paths. */
 function mutate(path: string, mutation: Mutation, at: number): string {
-  // Never the leading `/`: a target without it is an HTTP error, which Node answers itself.
-  const i = 1 + (at % Math.max(1, path.length - 1));
   switch (mutation) {
-    case "upper":
-      return (
-        path.slice(0, i) + path.charAt(i).toUpperCase() + path.slice(i + 1)
-      );
-    case "drop":
-      return path.slice(0, i) + path.slice(i + 1);
     case "double-slash":
       return path.replace("/", "//");
-    case "trailing-slash":
-      return `${path}/`;
     case "version":
       return path.replace("2018-06-01", "2018-06-02");
-    case "encode":
-      if (i >= path.length) return `${path}%41`;
-      return (
-        path.slice(0, i) +
-        `%${path.charCodeAt(i).toString(16).padStart(2, "0")}` +
-        path.slice(i + 1)
-      );
     case "dot-segment":
       return path.replace("/runtime/", "/runtime/./");
-    case "suffix":
-      return `${path}x`;
     case "repeat":
       return `${path}${path}`;
-    case "none":
-      return path;
+    default:
+      return mutatePath(path, mutation, at);
   }
 }
 
 interface LooseRequest {
-  readonly method: (typeof METHODS)[number];
+  readonly method: Method;
   readonly path:
     | {
         readonly kind: "near-miss";
@@ -840,18 +712,14 @@ const looseRequest: fc.Arbitrary<LooseRequest> = fc.record({
     }),
     fc.record({
       kind: fc.constant("any" as const),
-      path: fc.oneof(
-        fc.webPath().map((p) => (p.startsWith("/") ? p : `/${p}`)),
-        fc.string({ unit: anyPathChar, maxLength: 80 }).map((p) => `/${p}`),
-        fc.constantFrom(
-          "*",
-          "/",
-          "//",
-          "http://127.0.0.1:9001/2018-06-01/ping",
-          "/2018-06-01/runtime/invocation/a/b/response",
-          `/${"a".repeat(20_000)}`,
-        ),
-      ),
+      path: anyPath(anyPathChar, [
+        "*",
+        "/",
+        "//",
+        "http://127.0.0.1:9001/2018-06-01/ping",
+        "/2018-06-01/runtime/invocation/a/b/response",
+        `/${"a".repeat(20_000)}`,
+      ]),
     }),
   ),
   headers: headerSpec,
@@ -888,13 +756,9 @@ test("any method, path and headers: never a 5xx, and the server keeps serving", 
         assert.equal(typeof document.errorMessage, "string", text);
       }
       await openInvocation(h);
-      assertNothingEscaped();
+      escapes.assertNone();
     }),
-    {
-      numRuns: 300,
-      includeErrorInReport: true,
-      plugins: [forgetEscaped],
-    },
+    escapes.runs(300),
   );
 });
 
@@ -902,145 +766,50 @@ test("any method, path and headers: never a 5xx, and the server keeps serving", 
 // Properties over raw sockets: what no HTTP client would send
 // ---------------------------------------------------------------------------------------------
 
-/** A well-formed `POST /response` for the open Invocation, `Content-Length` declared. */
-function responseHead(length: string, extra = ""): string {
-  return (
-    `POST ${PREFIX}/invocation/${CURRENT_ID}/response HTTP/1.1\r\n` +
-    `Host: 127.0.0.1\r\nContent-Length: ${length}\r\n${extra}\r\n`
-  );
-}
+/** Where a well-formed `POST /response` for the open Invocation goes. */
+const RESPONSE_PATH = `${PREFIX}/invocation/${CURRENT_ID}/response`;
 
 const PING = "GET /2018-06-01/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
-/** A raw request; `{current}` is replaced by the open Invocation's id when it is sent. */
-interface RawRequest {
-  readonly kind: string;
-  readonly text: string;
-  readonly then: "end" | "destroy";
-}
-
-const latin1 = fc
-  .uint8Array({ minLength: 1, maxLength: 300 })
-  .map((bytes) => Buffer.from(bytes).toString("latin1"));
-
-const rawRequest: fc.Arbitrary<RawRequest> = fc
-  .tuple(
-    fc.oneof(
-      // Bytes that are not HTTP at all.
-      latin1.map((text) => ({ kind: "garbage", text })),
-      latin1.map((text) => ({ kind: "garbage-head", text: `${text}\r\n\r\n` })),
-      // A request line with a broken method, target or version.
-      fc
-        .tuple(
-          fc.constantFrom("GET", "get", "POST", "FOO", "G ET", "", "CONNECT"),
-          fc.constantFrom(
-            NEXT,
-            "/2018-06-01/ping",
-            "",
-            "*",
-            "ping",
-            "/a b",
-            "/\u0000",
-          ),
-          fc.constantFrom(
-            "HTTP/1.1",
-            "HTTP/1.0",
-            "HTTP/2.0",
-            "HTTP/9.9",
-            "HTTP/1.1x",
-            "http/1.1",
-            "",
-          ),
-        )
-        .map(([m, p, v]) => ({
-          kind: "request-line",
-          text: `${m} ${p} ${v}\r\nHost: 127.0.0.1\r\n\r\n`,
-        })),
-      // Content-Length that lies or does not parse, or fights Transfer-Encoding.
-      fc
-        .tuple(
-          fc.constantFrom(
-            "abc",
-            "-1",
-            "1e3",
-            "0x10",
-            "5, 6",
-            "99999999999999999999",
-            "",
-            "+5",
-          ),
-          latin1,
-        )
-        .map(([length, body]) => ({
-          kind: "bad-content-length",
-          text: responseHead(length) + body,
-        })),
-      latin1.map((body) => ({
-        kind: "two-content-lengths",
-        text: responseHead("1", "Content-Length: 2\r\n") + body,
-      })),
-      latin1.map((body) => ({
-        kind: "content-length-and-chunked",
-        text:
-          responseHead(String(body.length), "Transfer-Encoding: chunked\r\n") +
-          body,
-      })),
-      // Chunked bodies with broken framing.
-      fc
-        .constantFrom(
-          "zz\r\nabc\r\n0\r\n\r\n",
-          "-1\r\nabc\r\n0\r\n\r\n",
-          "ffffffffffffffffff\r\nabc",
-          "3\r\nabcdef\r\n0\r\n\r\n",
-          "3\r\nabc",
-          "3\r\nabc\r\n0\r\nBad Trailer\r\n\r\n",
-          "3;ext=\u0001\r\nabc\r\n0\r\n\r\n",
-        )
-        .map((chunks) => ({
-          kind: "bad-chunks",
-          text:
-            `POST ${PREFIX}/invocation/${CURRENT_ID}/error HTTP/1.1\r\n` +
-            `Host: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n${chunks}`,
-        })),
-      // Headers no parser should accept.
-      fc
-        .constantFrom(
-          "X-A: a\u0000b\r\n",
-          "X-A: a\nX-B: b\r\n",
-          " folded: value\r\n",
-          "X A: b\r\n",
-          ": empty-name\r\n",
-          `X-Big: ${"b".repeat(20_000)}\r\n`,
-          "Lambda-Runtime-Function-Response-Mode: stream\u00ffing\r\n",
-        )
-        .map((header) => ({
-          kind: "bad-header",
-          text: responseHead("2", header) + "{}",
-        })),
-      // HTTP/1.1 requires Host; HTTP/1.0 does not.
-      fc.constant({
-        kind: "no-host",
-        text: "GET /2018-06-01/ping HTTP/1.1\r\n\r\n",
-      }),
-      fc.constant({
-        kind: "http-1.0",
-        text: "GET /2018-06-01/ping HTTP/1.0\r\n\r\n",
-      }),
-      fc.constant({
-        kind: "upgrade",
-        text: "GET /2018-06-01/ping HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
-      }),
-      // Several requests on one connection, some broken.
-      fc
-        .array(fc.constantFrom(PING, "garbage\r\n\r\n", responseHead("abc")), {
-          minLength: 2,
-          maxLength: 4,
-        })
-        .map((parts) => ({ kind: "pipelined", text: parts.join("") })),
-    ),
-    fc.constantFrom("end" as const, "destroy" as const),
-  )
-  .map(([request, then]) => ({ ...request, then }));
+/** Raw requests; `{current}` is replaced by the open Invocation's id when one is sent. */
+const rawRequest = malformedHttp({
+  postTarget: RESPONSE_PATH,
+  chunkedTarget: `${PREFIX}/invocation/${CURRENT_ID}/error`,
+  requestTargets: [
+    NEXT,
+    "/2018-06-01/ping",
+    "",
+    "*",
+    "ping",
+    "/a b",
+    "/\u0000",
+  ],
+  moreVersions: ["HTTP/9.9"],
+  moreBadChunks: [
+    "3\r\nabc\r\n0\r\nBad Trailer\r\n\r\n",
+    "3;ext=\u0001\r\nabc\r\n0\r\n\r\n",
+  ],
+  moreBadHeaders: [
+    ": empty-name\r\n",
+    "Lambda-Runtime-Function-Response-Mode: stream\u00ffing\r\n",
+  ],
+  pipelined: [PING, "garbage\r\n\r\n", postHead(RESPONSE_PATH, "abc")],
+  more: [
+    // HTTP/1.1 requires Host; HTTP/1.0 does not.
+    fc.constant({
+      kind: "no-host",
+      text: "GET /2018-06-01/ping HTTP/1.1\r\n\r\n",
+    }),
+    fc.constant({
+      kind: "http-1.0",
+      text: "GET /2018-06-01/ping HTTP/1.0\r\n\r\n",
+    }),
+    fc.constant({
+      kind: "upgrade",
+      text: "GET /2018-06-01/ping HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+    }),
+  ],
+});
 
 test("malformed HTTP on a raw socket: never a 5xx, never a crash, and the server keeps serving", async (t) => {
   const h = await startHarness(t);
@@ -1052,26 +821,18 @@ test("malformed HTTP on a raw socket: never a 5xx, never a crash, and the server
         Buffer.from(text, "latin1"),
         request.then,
       );
-      for (const status of statusCodes(received))
-        assert.ok(status < 500, received);
+      assertNoServerErrors(received);
       await openInvocation(h, { raced: request.then === "destroy" });
-      assertNothingEscaped();
+      escapes.assertNone();
     }),
-    {
-      numRuns: 300,
-      includeErrorInReport: true,
-      plugins: [forgetEscaped],
-    },
+    escapes.runs(300),
   );
 });
 
 /** Requests whose body ends early: the head is whole, the body is shorter than declared. */
 const truncated = fc.record({
   route: fc.constantFrom("response", "error", "init/error"),
-  declared: fc.integer({ min: 2, max: 100_000 }),
-  sentFraction: fc.double({ min: 0, max: 0.99, noNaN: true }),
-  chunked: fc.boolean(),
-  then: fc.constantFrom("end" as const, "destroy" as const),
+  body: cutOffBody,
 });
 
 test("a body cut off mid-way never answers the Invocation, and the server keeps serving", async (t) => {
@@ -1082,29 +843,19 @@ test("a body cut off mid-way never answers the Invocation, and the server keeps 
         request.route === "init/error"
           ? `${PREFIX}/init/error`
           : `${PREFIX}/invocation/${h.currentId}/${request.route}`;
-      const sent = Math.floor(request.declared * request.sentFraction);
-      const framing = request.chunked
-        ? `Transfer-Encoding: chunked\r\n\r\n${request.declared.toString(16)}\r\n`
-        : `Content-Length: ${String(request.declared)}\r\n\r\n`;
-      const head = `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${framing}`;
       const received = await sendRaw(
         h.server.address,
-        Buffer.concat([Buffer.from(head), Buffer.alloc(sent, 0x62)]),
-        request.then,
+        cutOffRequest(path, request.body, 0x62),
+        request.body.then,
       );
-      for (const status of statusCodes(received))
-        assert.ok(status < 500, received);
+      assertNoServerErrors(received);
       // The Runtime never finished its answer: the Invocation is still open (spec §1.2: 400
       // TruncatedHTTPRequest, when anyone is left to hear it).
       assert.equal(h.channel.state, "invoking");
       await openInvocation(h);
-      assertNothingEscaped();
+      escapes.assertNone();
     }),
-    {
-      numRuns: 150,
-      includeErrorInReport: true,
-      plugins: [forgetEscaped],
-    },
+    escapes.runs(150),
   );
 });
 
@@ -1134,47 +885,24 @@ test("any JSON object as client context and Cognito identity reaches /next as th
   await fc.assert(
     fc.asyncProperty(clientContextText, async (clientContext) => {
       // Answer the open Invocation, then hand over one that carries the context.
-      const done = await send(h.server.address, {
-        method: "POST",
-        path: `${PREFIX}/invocation/${h.currentId}/response`,
-        headers: {},
-        body: Buffer.from("{}"),
-      });
+      const done = await postResponse(h.server.address, h.currentId, "{}");
       assert.equal(done.status, 202);
-      const next = send(h.server.address, {
-        method: "GET",
-        path: NEXT,
-        headers: {},
-        body: Buffer.alloc(0),
-      });
+      const next = getNext(h.server.address);
       h.invocations += 1;
       h.previousId = h.currentId;
       h.currentId = `context-${String(h.invocations)}`;
-      h.answer = h.channel.dispatch({
-        requestId: h.currentId,
-        payload: Buffer.from("{}"),
-        deadlineMs: Date.now() + 60_000,
-        invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:f",
-        clientContext,
-        cognitoIdentity: clientContext,
-      });
+      h.answer = h.channel.dispatch(
+        invocation(h.currentId, {
+          clientContext,
+          cognitoIdentity: clientContext,
+        }),
+      );
       const delivered = await next;
       assert.equal(delivered.status, 200);
-      for (const header of [
-        "lambda-runtime-client-context",
-        "lambda-runtime-cognito-identity",
-      ]) {
-        const value = String(delivered.headers[header]);
-        assert.match(value, /^[\t\x20-\x7e]*$/, header);
-        assert.deepEqual(JSON.parse(value), JSON.parse(clientContext), header);
-      }
-      assertNothingEscaped();
+      assertContextDelivered(delivered, clientContext);
+      escapes.assertNone();
     }),
-    {
-      numRuns: 200,
-      includeErrorInReport: true,
-      plugins: [forgetEscaped],
-    },
+    escapes.runs(200),
   );
 });
 
@@ -1232,42 +960,20 @@ test("regression: a client context with line breaks or non-Latin-1 text still re
   for (const [index, clientContext] of AWKWARD_CLIENT_CONTEXTS.entries()) {
     const requestId = `r-${String(index)}`;
     parked = deferred<undefined>();
-    const next = send(server.address, {
-      method: "GET",
-      path: NEXT,
-      headers: {},
-      body: Buffer.alloc(0),
-    });
+    const next = getNext(server.address);
     await parked.promise;
     assert.equal(channel.state, "idle");
-    const answer = channel.dispatch({
-      requestId,
-      payload: Buffer.from("{}"),
-      deadlineMs: Date.now() + 60_000,
-      invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:f",
-      clientContext,
-      cognitoIdentity: clientContext,
-    });
+    const answer = channel.dispatch(
+      invocation(requestId, { clientContext, cognitoIdentity: clientContext }),
+    );
     const delivered = await next;
     assert.equal(delivered.status, 200);
-    for (const header of [
-      "lambda-runtime-client-context",
-      "lambda-runtime-cognito-identity",
-    ]) {
-      const value = String(delivered.headers[header]);
-      assert.match(value, /^[\t\x20-\x7e]*$/, header);
-      assert.deepEqual(JSON.parse(value), JSON.parse(clientContext), header);
-    }
-    const posted = await send(server.address, {
-      method: "POST",
-      path: `${PREFIX}/invocation/${requestId}/response`,
-      headers: {},
-      body: Buffer.from("{}"),
-    });
+    assertContextDelivered(delivered, clientContext);
+    const posted = await postResponse(server.address, requestId, "{}");
     assert.equal(posted.status, 202);
     assert.equal((await answer).kind, "response");
   }
-  assertNothingEscaped();
+  escapes.assertNone();
 });
 
 test("regression: a client context with non-Latin-1 text still reaches /next (queued first)", async (t) => {
@@ -1275,31 +981,15 @@ test("regression: a client context with non-Latin-1 text still reaches /next (qu
   const server = await RuntimeApiServer.start(channel);
   t.after(() => server.close());
   const clientContext = AWKWARD_CLIENT_CONTEXTS[1] ?? "";
-  const answer = channel.dispatch({
-    requestId: "queued",
-    payload: Buffer.from("{}"),
-    deadlineMs: Date.now() + 60_000,
-    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:f",
-    clientContext,
-  });
-  const delivered = await send(server.address, {
-    method: "GET",
-    path: NEXT,
-    headers: {},
-    body: Buffer.alloc(0),
-  });
+  const answer = channel.dispatch(invocation("queued", { clientContext }));
+  const delivered = await getNext(server.address);
   assert.equal(delivered.status, 200);
   assert.deepEqual(
     JSON.parse(String(delivered.headers["lambda-runtime-client-context"])),
     JSON.parse(clientContext),
   );
-  const posted = await send(server.address, {
-    method: "POST",
-    path: `${PREFIX}/invocation/queued/response`,
-    headers: {},
-    body: Buffer.from("{}"),
-  });
+  const posted = await postResponse(server.address, "queued", "{}");
   assert.equal(posted.status, 202);
   assert.equal((await answer).kind, "response");
-  assertNothingEscaped();
+  escapes.assertNone();
 });

@@ -35,9 +35,9 @@ import {
   assertNoLeaks,
   descendantProcesses,
   listeningSockets,
-  ownCgroups,
   processAlive,
   stillListening,
+  thawCgroups,
 } from "../support/leaks.js";
 
 const THAW = join(THAW_ROOT, "bin", "thaw.js");
@@ -569,15 +569,15 @@ describe("thaw serve", () => {
     assert.ok(
       descendants.some(
         (descendant) =>
-          commandLine(descendant) === "/bin/sleep 1000" &&
-          processAlive(descendant),
+          commandLine(descendant.pid) === "/bin/sleep 1000" &&
+          processAlive(descendant.pid),
       ),
       "the function's child is among the server's processes",
     );
     const sockets = listeningSockets(pid);
     assert.ok(
       sockets.length >= 2,
-      `Invoke API and Runtime APIs: ${sockets.join(", ")}`,
+      `Invoke API and Runtime APIs: ${sockets.map((s) => s.address).join(", ")}`,
     );
     served.child.kill("SIGTERM");
     const answer = await slow;
@@ -585,9 +585,9 @@ describe("thaw serve", () => {
     assert.deepEqual(json(answer.Payload), { slept: 500 });
     const [code] = (await once(served.child, "exit")) as [number | null];
     assert.equal(code, 0);
-    assert.deepEqual(ownCgroups(pid), [], "no cgroup of the server is left");
+    assert.deepEqual(thawCgroups(pid), [], "no cgroup of the server is left");
     assert.deepEqual(
-      descendants.filter(processAlive),
+      descendants.filter((descendant) => processAlive(descendant.pid)),
       [],
       "no process of the server is left, the function's child included",
     );
