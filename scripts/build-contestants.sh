@@ -68,55 +68,16 @@ fi
 mapfile -t LANGS < <(printf '%s\n' "${LANGS[@]}" | awk '!seen[$0]++')
 
 mkdir -p "$OUT" "$WORK/stamps" "$WORK/toolchain"
-# Two builds at once would race on build/; wait for the other one instead.
-exec 9>build/.build-contestants.lock
-flock 9
+BUILD_NAME=build-contestants
+# shellcheck source=lib/build-common.sh
+source scripts/lib/build-common.sh
+lock_build
 
-# True when every OUTPUT exists and no file under SOURCES is newer than the first OUTPUT.
-# Usage: fresh OUTPUT... -- SOURCE...
-fresh() {
-  local outputs=() stamp
-  while (($# > 0)) && [[ $1 != -- ]]; do
-    outputs+=("$1")
-    shift
-  done
-  shift
-  ((FORCE == 0)) || return 1
-  for stamp in "${outputs[@]}"; do
-    [[ -e $stamp ]] || return 1
-  done
-  [[ -z $(find "$@" -newer "${outputs[0]}" -not -path '*/node_modules/*' -print -quit) ]]
-}
-
-# Runs a command with its output kept in a log that is shown only when the command fails.
-quietly() {
-  local log
-  log=$(mktemp)
-  if "$@" >"$log" 2>&1; then
-    rm -f "$log"
-    return 0
-  fi
-  cat "$log" >&2
-  rm -f "$log"
-  echo "build-contestants: failed: $*" >&2
-  return 1
-}
-
-# Maven, quiet and batch; offline first so that nothing is looked up once ~/.m2 holds everything.
-mvn_quietly() {
-  if mvn -o -q -B "$@" >/dev/null 2>&1; then
-    return 0
-  fi
-  quietly mvn -q -B "$@"
-}
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-# Records what a language's build took, for the table: took ID... (reads STARTED).
+# Records what a language's build took, for the table: took ID... (since start_timer).
 took() {
-  local ms=$(($(now_ms) - STARTED)) id
+  local id
   for id in "$@"; do
-    printf '%d.%d s\n' $((ms / 1000)) $((ms % 1000 / 100)) >"$WORK/stamps/$id.took"
+    printf '%s\n' "$(elapsed)" >"$WORK/stamps/$id.took"
   done
 }
 
@@ -167,7 +128,7 @@ build_c() {
   if command -v musl-gcc >/dev/null 2>&1; then cc=musl-gcc; else cc=gcc; fi
   local variant dir
   for variant in hello realistic; do
-    STARTED=$(now_ms)
+    start_timer
     dir=$(stage "c-$variant")
     quietly "$cc" "${flags[@]}" -o "$dir/bootstrap" "$SRC/c/common/runtime.c" "$SRC/c/$variant"/*.c
     if [[ $variant == realistic ]]; then cp "$SRC/config.json" "$dir/"; fi
@@ -191,7 +152,7 @@ build_rust() {
     mark up-to-date "${ids[@]}"
     return
   fi
-  STARTED=$(now_ms)
+  start_timer
   host=$(rustc -vV | sed -n 's/^host: //p')
   # An explicit --target keeps crt-static away from build scripts and proc macros.
   RUSTFLAGS="-C target-feature=+crt-static" CARGO_TARGET_DIR="$ROOT/build/cargo-contestants" \
@@ -214,7 +175,7 @@ build_go() {
     mark up-to-date "${ids[@]}"
     return
   fi
-  STARTED=$(now_ms)
+  start_timer
   rm -rf "$bin"
   mkdir -p "$bin"
   (
@@ -242,14 +203,14 @@ build_nodejs() {
     mark up-to-date "${ids[@]}"
     return
   fi
-  STARTED=$(now_ms)
+  start_timer
   dir=$(stage nodejs-hello)
   cp "$SRC/nodejs/hello/index.mjs" "$dir/"
   publish nodejs-hello "$dir"
   took nodejs-hello
 
   # Unbundled: the source and its production node_modules, as `npm ci --omit=dev` leaves them.
-  STARTED=$(now_ms)
+  start_timer
   dir=$(stage nodejs-realistic-unbundled)
   cp "$src/index.mjs" "$src/package.json" "$src/package-lock.json" "$SRC/config.json" "$dir/"
   quietly npm ci --prefix "$dir" --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -258,7 +219,7 @@ build_nodejs() {
   took nodejs-realistic-unbundled
 
   # Bundled: esbuild (a pinned devDependency) turns the source and the SDK into one ES module.
-  STARTED=$(now_ms)
+  start_timer
   deps=$WORK/nodejs-deps
   if ! fresh "$deps/node_modules/.package-lock.json" -- "$src/package-lock.json"; then
     rm -rf "$deps"
@@ -288,7 +249,7 @@ build_python() {
     return
   fi
   python=$(python3 -c 'import sys; print(sys.executable)')
-  STARTED=$(now_ms)
+  start_timer
   dir=$(stage python-hello)
   cp "$SRC/python/hello/app.py" "$dir/"
   # Bytecode compiled at build time, as for the realistic package: otherwise the first run on a
@@ -299,7 +260,7 @@ build_python() {
 
   # A plain package: the handler beside its dependencies (pip --target), with the bytecode pip
   # compiles, as a deployment zip built with `pip install -t` carries it.
-  STARTED=$(now_ms)
+  start_timer
   dir=$(stage python-realistic)
   cp "$SRC/python/realistic/app.py" "$SRC/config.json" "$dir/"
   quietly "$python" -m pip install --disable-pip-version-check --no-input --no-deps --only-binary=:all: \
@@ -325,7 +286,7 @@ build_java() {
     bash scripts/build-fixtures.sh java-runtime >/dev/null
   fi
   for variant in hello realistic; do
-    STARTED=$(now_ms)
+    start_timer
     dir=$(stage "java-$variant")
     mvn_quietly -f "$SRC/java/$variant/pom.xml" -Dthaw.root="$ROOT" -Dthaw.libDir="$ROOT/$dir/lib" package
     if [[ $variant == realistic ]]; then cp "$SRC/config.json" "$dir/"; fi
@@ -334,7 +295,7 @@ build_java() {
 
     # The same package plus a dynamic CDS archive written by a training run of it, which thaw
     # uses when the contestant's environment says JAVA_TOOL_OPTIONS=-XX:SharedArchiveFile=app.jsa.
-    STARTED=$(now_ms)
+    start_timer
     dir=$(stage "java-$variant-appcds")
     cp -r "$OUT/java-$variant/." "$dir/"
     if [[ $variant == hello ]]; then handler=thaw.contestant.Hello::handleRequest; else handler=thaw.contestant.Realistic; fi
@@ -355,12 +316,11 @@ printf '%-28s %10s %7s  %s\n' id size files took
 for entry in "${STATE[@]}"; do
   id=${entry%%=*}
   state=${entry#*=}
-  bytes=$(find "$OUT/$id" -type f -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }')
   files=$(find "$OUT/$id" -type f | wc -l)
   if [[ $state == built ]]; then
     how="built in $(cat "$WORK/stamps/$id.took")"
   else
     how="up to date"
   fi
-  printf '%-28s %10s %7d  %s\n' "$id" "$(numfmt --to=iec-i --suffix=B --format=%.1f "$bytes")" "$files" "$how"
+  printf '%-28s %10s %7d  %s\n' "$id" "$(size_of "$OUT/$id")" "$files" "$how"
 done

@@ -44,68 +44,18 @@ if ((${#PARTS[@]} == 0)); then
   PARTS=(rust go java java-runtime node python)
 fi
 
-mkdir -p build
-# Two builds at once would race on build/; wait for the other one instead.
-exec 9>build/.build-fixtures.lock
-flock 9
-
-# True when every OUTPUT exists and no file under SOURCES is newer than the first OUTPUT.
-# Usage: fresh OUTPUT... -- SOURCE...
-fresh() {
-  local outputs=() stamp
-  while (($# > 0)) && [[ $1 != -- ]]; do
-    outputs+=("$1")
-    shift
-  done
-  shift
-  ((FORCE == 0)) || return 1
-  for stamp in "${outputs[@]}"; do
-    [[ -e $stamp ]] || return 1
-  done
-  [[ -z $(find "$@" -newer "${outputs[0]}" -print -quit) ]]
-}
-
-# Prints the total size of the files in the given files or folders, e.g. "2.2MiB".
-size_of() {
-  find "$@" -type f -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }' |
-    numfmt --to=iec-i --suffix=B --format=%.1f
-}
+BUILD_NAME=build-fixtures
+# shellcheck source=lib/build-common.sh
+source scripts/lib/build-common.sh
+lock_build
 
 # One line per part: name, what it produced, its size, and whether it was built.
 report() {
   printf '%-13s %-40s %9s  %s\n' "$1" "$2" "$(size_of "${@:3}")" "$STATE"
 }
 
-# Runs a command with its output kept in a log that is shown only when the command fails.
-quietly() {
-  local log
-  log=$(mktemp)
-  if "$@" >"$log" 2>&1; then
-    rm -f "$log"
-    return 0
-  fi
-  cat "$log" >&2
-  rm -f "$log"
-  echo "build-fixtures: failed: $*" >&2
-  return 1
-}
-
-# Maven, quiet and batch; offline first so that nothing is looked up once ~/.m2 holds
-# everything, online when the offline run fails (first run, new version).
-mvn_quietly() {
-  if mvn -o -q -B "$@" >/dev/null 2>&1; then
-    return 0
-  fi
-  quietly mvn -q -B "$@"
-}
-
-start_timer() {
-  STARTED=$(date +%s%N)
-}
-
 built() {
-  local ms=$((($(date +%s%N) - STARTED) / 1000000))
-  printf -v STATE 'built in %d.%d s' $((ms / 1000)) $((ms % 1000 / 100))
+  STATE="built in $(elapsed)"
 }
 
 build_rust() {

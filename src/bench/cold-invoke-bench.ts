@@ -15,9 +15,10 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { FIXTURE_FUNCTIONS } from "../app/demo.js";
-import { createBackend, type SandboxSettings } from "../app/backends.js";
+import type { SandboxSettings } from "../app/backends.js";
 import { invokeOnce } from "../app/invoke-once.js";
 import type { SandboxBackend } from "../sandbox/sandbox.js";
+import { withWarmBackend } from "./warm-backend.js";
 import { THAW_PATHS, THAW_ROOT } from "../config/paths.js";
 
 const runsArg = process.argv.indexOf("--runs");
@@ -126,16 +127,7 @@ async function backendSection(
   rust: (typeof FIXTURE_FUNCTIONS)[number],
   out: (text: string) => void,
 ): Promise<void> {
-  const backend = await createBackend(settings);
-  const holder = await backend.create({
-    command: "/bin/sleep",
-    args: ["3600"],
-    cwd: "/",
-    env: {},
-    memoryMB: 128,
-    onLog: () => undefined,
-  });
-  try {
+  await withWarmBackend(settings, async (backend) => {
     const phases = await rustPhases(rust, backend);
     out(
       line(
@@ -157,9 +149,7 @@ async function backendSection(
       }
       out(line(`    ${fixture.language} (${fixture.runtime})`, inits));
     }
-  } finally {
-    await holder.destroy("benchmark done");
-  }
+  });
 }
 
 async function main(): Promise<void> {

@@ -5,37 +5,12 @@
  */
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { THAW_ROOT } from "../../src/config/paths.js";
 import { validateWarResults } from "../../src/bench/war/validate-results.js";
 import { assertNoLeaks } from "../support/leaks.js";
-
-const THAW = join(THAW_ROOT, "bin", "thaw.js");
-
-function thaw(
-  args: readonly string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [THAW, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout
-      .setEncoding("utf8")
-      .on("data", (chunk: string) => (stdout += chunk));
-    child.stderr
-      .setEncoding("utf8")
-      .on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runThaw } from "../support/run-thaw.js";
 
 const dir = await mkdtemp(join(tmpdir(), "thaw-bench-e2e-"));
 after(async () => {
@@ -48,7 +23,7 @@ test(
   { timeout: 60_000 },
   async () => {
     const out = join(dir, "results.json");
-    const run = await thaw([
+    const run = await runThaw([
       "bench",
       "cold",
       "--quick",
@@ -99,7 +74,7 @@ test(
 );
 
 test("thaw bench refuses an unknown scenario with the choices", async () => {
-  const run = await thaw([
+  const run = await runThaw([
     "bench",
     "lukewarm",
     "--out",

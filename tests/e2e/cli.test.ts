@@ -4,7 +4,6 @@
  */
 import { describe, test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import {
   chmod,
   copyFile,
@@ -19,14 +18,8 @@ import { join } from "node:path";
 import { ZipFile } from "yazl";
 import { THAW_PATHS, THAW_ROOT } from "../../src/config/paths.js";
 import { assertNoLeaks } from "../support/leaks.js";
+import { runThaw } from "../support/run-thaw.js";
 
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-const THAW = join(THAW_ROOT, "bin", "thaw.js");
 const RUST = join(THAW_PATHS.fixtures, "rust");
 const NODE_FIXTURE = join(THAW_ROOT, "tests", "fixtures", "functions", "node");
 const PYTHON_FIXTURE = join(
@@ -36,27 +29,6 @@ const PYTHON_FIXTURE = join(
   "functions",
   "python",
 );
-
-function thaw(args: readonly string[], input?: string): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [THAW, ...args], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout
-      .setEncoding("utf8")
-      .on("data", (chunk: string) => (stdout += chunk));
-    child.stderr
-      .setEncoding("utf8")
-      .on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
 
 function zip(
   path: string,
@@ -90,7 +62,7 @@ after(async () => {
 
 describe("thaw invoke", () => {
   test("success: the response on stdout, Lambda's lines on stderr, exit 0", async () => {
-    const run = await thaw([
+    const run = await runThaw([
       "invoke",
       RUST,
       "--runtime",
@@ -116,7 +88,7 @@ describe("thaw invoke", () => {
   });
 
   test("a function error prints the error document and exits 1", async () => {
-    const run = await thaw([
+    const run = await runThaw([
       "invoke",
       RUST,
       "--runtime",
@@ -136,7 +108,7 @@ describe("thaw invoke", () => {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, "bootstrap"), "#!/nonexistent/interpreter\n");
     await chmod(join(dir, "bootstrap"), 0o755);
-    const run = await thaw(["invoke", dir, "--runtime", "provided.al2023"]);
+    const run = await runThaw(["invoke", dir, "--runtime", "provided.al2023"]);
     assert.equal(run.code, 1, run.stderr);
     const document = JSON.parse(run.stdout) as {
       errorType: string;
@@ -152,14 +124,14 @@ describe("thaw invoke", () => {
   });
 
   test("--event - reads stdin, and @file reads a file", async () => {
-    const fromStdin = await thaw(
+    const fromStdin = await runThaw(
       ["invoke", RUST, "--runtime", "provided.al2023", "--event", "-"],
       '{"from":"stdin"}',
     );
     assert.equal(fromStdin.stdout, '{"from":"stdin"}\n');
     const file = join(scratch, "event.json");
     await writeFile(file, '{"from":"file"}');
-    const fromFile = await thaw([
+    const fromFile = await runThaw([
       "invoke",
       RUST,
       "--runtime",
@@ -171,7 +143,7 @@ describe("thaw invoke", () => {
   });
 
   test("--phases breaks the cold start down", async () => {
-    const run = await thaw([
+    const run = await runThaw([
       "invoke",
       RUST,
       "--runtime",
@@ -197,7 +169,7 @@ describe("thaw invoke", () => {
   });
 
   test("--env and --memory reach the function; --name names it", async () => {
-    const run = await thaw([
+    const run = await runThaw([
       "invoke",
       PYTHON_FIXTURE,
       "--runtime",
@@ -230,7 +202,7 @@ describe("thaw invoke", () => {
     );
     const path = join(scratch, "rust.zip");
     await zip(path, [{ name: "bootstrap", data: bootstrap, mode: 0o100755 }]);
-    const run = await thaw([
+    const run = await runThaw([
       "invoke",
       path,
       "--runtime",
@@ -377,7 +349,7 @@ describe("thaw invoke refuses bad input with exit 2 and a message saying what to
   ];
   for (const { name, args, message } of cases) {
     test(name, async () => {
-      const run = await thaw(await args());
+      const run = await runThaw(await args());
       assert.equal(run.code, 2, `${run.stdout}\n${run.stderr}`);
       assert.match(run.stderr, message);
       assert.equal(run.stdout, "");
@@ -388,7 +360,7 @@ describe("thaw invoke refuses bad input with exit 2 and a message saying what to
 describe("runtime versions map to real interpreters", () => {
   test("nodejs22.x and nodejs24.x run the Node.js the set-up installed", async () => {
     for (const major of ["22", "24"]) {
-      const run = await thaw([
+      const run = await runThaw([
         "invoke",
         NODE_FIXTURE,
         "--runtime",
@@ -410,7 +382,7 @@ describe("runtime versions map to real interpreters", () => {
 
   test("python3.12 and python3.13 run those interpreters, never a shim", async () => {
     for (const minor of ["3.12", "3.13"]) {
-      const run = await thaw([
+      const run = await runThaw([
         "invoke",
         PYTHON_FIXTURE,
         "--runtime",
@@ -434,7 +406,7 @@ describe("runtime versions map to real interpreters", () => {
   });
 
   test("java21 runs on the nearest JDK and says which when 21 is absent", async () => {
-    const run = await thaw([
+    const run = await runThaw([
       "invoke",
       join(THAW_PATHS.fixtures, "java"),
       "--runtime",

@@ -6,43 +6,19 @@
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
-import { THAW_ROOT } from "../../src/config/paths.js";
 import { syntheticWarResults } from "../support/synthetic-war-results.js";
 import { assertNoLeaks } from "../support/leaks.js";
+import { runThaw } from "../support/run-thaw.js";
 
-const THAW = join(THAW_ROOT, "bin", "thaw.js");
 /** Debian's Chromium, which scripts/setup.sh installs. */
 const CHROMIUM = "/usr/bin/chromium";
 /** The page is served under this address by route interception; nothing else may load. */
 const PAGE_URL = "http://thaw.invalid/report.html";
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function thaw(args: readonly string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [THAW, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** What the page says about one chart, read inside the browser. */
 interface DrawnChart {
@@ -95,7 +71,7 @@ describe("thaw report", () => {
     const markdownPath = join(scratch, "summary.md");
     await writeFile(resultsPath, JSON.stringify(syntheticWarResults()));
 
-    const run = await thaw([
+    const run = await runThaw([
       "report",
       resultsPath,
       "-o",
@@ -176,7 +152,7 @@ describe("thaw report", () => {
     };
     const resultsPath = join(scratch, "bad.json");
     await writeFile(resultsPath, JSON.stringify(bad));
-    const run = await thaw([
+    const run = await runThaw([
       "report",
       resultsPath,
       "-o",
@@ -193,7 +169,7 @@ describe("thaw report", () => {
   test("a file that is not JSON exits 2", async () => {
     const resultsPath = join(scratch, "not.json");
     await writeFile(resultsPath, "{ not json");
-    const run = await thaw([
+    const run = await runThaw([
       "report",
       resultsPath,
       "-o",

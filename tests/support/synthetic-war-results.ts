@@ -5,11 +5,13 @@
  */
 import { SeededRandom } from "../../src/bench/seeded-random.js";
 import { summarize } from "../../src/bench/serve-stats.js";
-import type {
-  Contestant,
-  Language,
-  ScenarioId,
-  WarResults,
+import {
+  LANGUAGES,
+  SCENARIO_IDS,
+  type Contestant,
+  type Language,
+  type ScenarioId,
+  type WarResults,
 } from "../../src/bench/war/war-results.js";
 
 /** Options of {@link syntheticWarResults}. */
@@ -31,15 +33,6 @@ const BASE_MS: Readonly<Record<Language, number>> = {
   nodejs: 58,
   java: 92,
 };
-
-const LANGUAGES: readonly Language[] = [
-  "c",
-  "rust",
-  "go",
-  "nodejs",
-  "python",
-  "java",
-];
 
 /** A synthetic {@link WarResults} with every scenario but those in `skip`. */
 export function syntheticWarResults(
@@ -199,16 +192,7 @@ export function syntheticWarResults(
     }),
   );
 
-  const scenarios: ScenarioId[] = [
-    "cold",
-    "warm",
-    "burst",
-    "package-size",
-    "code-size",
-    "memory",
-    "snapstart",
-    "backends",
-  ];
+  const scenarios = [...SCENARIO_IDS];
   const keep = <T>(id: ScenarioId, rows: T[]): T[] =>
     skip.has(id) ? [] : rows;
   return {

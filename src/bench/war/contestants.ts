@@ -42,172 +42,84 @@ const APPCDS_ENVIRONMENT: Readonly<Record<string, string>> = Object.freeze({
   JAVA_TOOL_OPTIONS: "-XX:SharedArchiveFile=app.jsa",
 });
 
+/** How thaw runs a language's contestants: its runtime, each variant's handler, the built file. */
+interface LanguageLaunch {
+  readonly runtime: string;
+  readonly handler: Readonly<Record<"hello" | "realistic", string>>;
+  /** The file that exists once a contestant is built (an AppCDS build adds `app.jsa`). */
+  readonly marker: string;
+}
+
+const BOOTSTRAP: LanguageLaunch = {
+  runtime: "provided.al2023",
+  handler: { hello: "bootstrap", realistic: "bootstrap" },
+  marker: "bootstrap",
+};
+
+const LAUNCH: Readonly<Record<Language, LanguageLaunch>> = {
+  c: BOOTSTRAP,
+  rust: BOOTSTRAP,
+  go: BOOTSTRAP,
+  nodejs: {
+    runtime: "nodejs20.x",
+    handler: { hello: "index.handler", realistic: "index.handler" },
+    marker: "index.mjs",
+  },
+  python: {
+    runtime: "python3.11",
+    handler: { hello: "app.handler", realistic: "app.handler" },
+    marker: "app.py",
+  },
+  java: {
+    runtime: "java17",
+    handler: {
+      hello: "thaw.contestant.Hello::handleRequest",
+      realistic: "thaw.contestant.Realistic",
+    },
+    marker: "lib/contestant.jar",
+  },
+};
+
+/** The entry `<language>-<variant>[-<build>]`. */
 function entry(
-  id: string,
   language: Language,
   variant: "hello" | "realistic",
-  build: string | undefined,
-  runtime: string,
-  handler: string,
-  marker: string,
-  environment?: Readonly<Record<string, string>>,
+  build?: "bundled" | "unbundled" | "appcds",
 ): ContestantEntry {
+  const id = [language, variant, build].filter(Boolean).join("-");
+  const launch = LAUNCH[language];
+  const appcds = build === "appcds";
   const packagePath = join(CONTESTANTS_DIR, id);
   return Object.freeze({
     id,
     language,
     variant,
     build,
-    runtime,
-    handler,
+    runtime: launch.runtime,
+    handler: launch.handler[variant],
     packagePath,
-    ...(environment === undefined ? {} : { environment }),
-    builtMarker: join(packagePath, marker),
+    ...(appcds ? { environment: APPCDS_ENVIRONMENT } : {}),
+    builtMarker: join(packagePath, appcds ? "app.jsa" : launch.marker),
   });
 }
 
-const JAVA_HELLO = "thaw.contestant.Hello::handleRequest";
-const JAVA_REALISTIC = "thaw.contestant.Realistic";
-
 /** Every contestant of the war, in the order the report lists them. */
 export const CONTESTANTS: readonly ContestantEntry[] = Object.freeze([
-  entry(
-    "c-hello",
-    "c",
-    "hello",
-    undefined,
-    "provided.al2023",
-    "bootstrap",
-    "bootstrap",
-  ),
-  entry(
-    "c-realistic",
-    "c",
-    "realistic",
-    undefined,
-    "provided.al2023",
-    "bootstrap",
-    "bootstrap",
-  ),
-  entry(
-    "rust-hello",
-    "rust",
-    "hello",
-    undefined,
-    "provided.al2023",
-    "bootstrap",
-    "bootstrap",
-  ),
-  entry(
-    "rust-realistic",
-    "rust",
-    "realistic",
-    undefined,
-    "provided.al2023",
-    "bootstrap",
-    "bootstrap",
-  ),
-  entry(
-    "go-hello",
-    "go",
-    "hello",
-    undefined,
-    "provided.al2023",
-    "bootstrap",
-    "bootstrap",
-  ),
-  entry(
-    "go-realistic",
-    "go",
-    "realistic",
-    undefined,
-    "provided.al2023",
-    "bootstrap",
-    "bootstrap",
-  ),
-  entry(
-    "nodejs-hello",
-    "nodejs",
-    "hello",
-    undefined,
-    "nodejs20.x",
-    "index.handler",
-    "index.mjs",
-  ),
-  entry(
-    "nodejs-realistic-bundled",
-    "nodejs",
-    "realistic",
-    "bundled",
-    "nodejs20.x",
-    "index.handler",
-    "index.mjs",
-  ),
-  entry(
-    "nodejs-realistic-unbundled",
-    "nodejs",
-    "realistic",
-    "unbundled",
-    "nodejs20.x",
-    "index.handler",
-    "index.mjs",
-  ),
-  entry(
-    "python-hello",
-    "python",
-    "hello",
-    undefined,
-    "python3.11",
-    "app.handler",
-    "app.py",
-  ),
-  entry(
-    "python-realistic",
-    "python",
-    "realistic",
-    undefined,
-    "python3.11",
-    "app.handler",
-    "app.py",
-  ),
-  entry(
-    "java-hello",
-    "java",
-    "hello",
-    undefined,
-    "java17",
-    JAVA_HELLO,
-    "lib/contestant.jar",
-  ),
-  entry(
-    "java-hello-appcds",
-    "java",
-    "hello",
-    "appcds",
-    "java17",
-    JAVA_HELLO,
-    "app.jsa",
-    APPCDS_ENVIRONMENT,
-  ),
-  entry(
-    "java-realistic",
-    "java",
-    "realistic",
-    undefined,
-    "java17",
-    JAVA_REALISTIC,
-    "lib/contestant.jar",
-  ),
-  entry(
-    "java-realistic-appcds",
-    "java",
-    "realistic",
-    "appcds",
-    "java17",
-    JAVA_REALISTIC,
-    "app.jsa",
-    APPCDS_ENVIRONMENT,
-  ),
+  entry("c", "hello"),
+  entry("c", "realistic"),
+  entry("rust", "hello"),
+  entry("rust", "realistic"),
+  entry("go", "hello"),
+  entry("go", "realistic"),
+  entry("nodejs", "hello"),
+  entry("nodejs", "realistic", "bundled"),
+  entry("nodejs", "realistic", "unbundled"),
+  entry("python", "hello"),
+  entry("python", "realistic"),
+  entry("java", "hello"),
+  entry("java", "hello", "appcds"),
+  entry("java", "realistic"),
+  entry("java", "realistic", "appcds"),
 ]);
 
 /** True when `entry`'s package has been built. */

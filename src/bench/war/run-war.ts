@@ -12,9 +12,10 @@ import { THAW_ROOT } from "../../config/paths.js";
 import { machineFacts } from "../machine-facts.js";
 import type { ScenarioMessage, ScenarioRequest } from "./war-child-protocol.js";
 import { emptySections, mergeScenarioOutput } from "./war-aggregate.js";
-import { ALL_SCENARIOS, type WarPlan } from "./war-plan.js";
+import type { WarPlan } from "./war-plan.js";
 import type { WarProgress } from "./war-progress.js";
 import {
+  SCENARIO_IDS,
   WAR_RESULTS_VERSION,
   type Contestant,
   type ScenarioId,
@@ -146,7 +147,7 @@ export async function runWar(
     },
     settings: {
       runs: plan.coldRuns,
-      scenarios: ALL_SCENARIOS.filter(
+      scenarios: SCENARIO_IDS.filter(
         (id) =>
           plan.scenarios.includes(id) ||
           plan.skipped.some((s) => s.scenario === id),

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { InvalidResultsError } from "../../errors/usage-errors.js";
-import type { WarResults } from "./war-results.js";
+import { LANGUAGES, SCENARIO_IDS, type WarResults } from "./war-results.js";
 
 export { InvalidResultsError };
 
@@ -30,17 +30,8 @@ const summary = z.looseObject({
   mean: figure,
 });
 
-const language = z.enum(["c", "rust", "go", "nodejs", "python", "java"]);
-const scenario = z.enum([
-  "cold",
-  "warm",
-  "burst",
-  "package-size",
-  "code-size",
-  "memory",
-  "snapstart",
-  "backends",
-]);
+const language = z.enum(LANGUAGES);
+const scenario = z.enum(SCENARIO_IDS);
 
 const contestant = z
   .looseObject({

@@ -7,6 +7,7 @@ import type {
   BurstResult,
   ColdPhasesMs,
   ColdSeriesResult,
+  ResultSection,
   WarmSeriesResult,
   WarResults,
 } from "./war-results.js";
@@ -89,18 +90,7 @@ export function burstResult(
 
 /** The result arrays of a {@link WarResults} file, as scenarios fill them. */
 export type WarSections = {
-  -readonly [
-    K in
-      | "cold"
-      | "warm"
-      | "burst"
-      | "packageSize"
-      | "codeSize"
-      | "memory"
-      | "snapStart"
-      | "backends"
-      | "skipped"
-  ]: WarResults[K][number][];
+  -readonly [K in ResultSection | "skipped"]: WarResults[K][number][];
 };
 
 /** Empty sections, to merge scenario outputs into. */

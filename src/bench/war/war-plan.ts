@@ -3,19 +3,7 @@
  * each, decided in full from the command line before anything is measured. Pure: the runner carries
  * the plan out, and the plan's tests pin every figure of the quick and the full war.
  */
-import type { ScenarioId } from "./war-results.js";
-
-/** Every scenario, in the order they run (and the issue lists them). */
-export const ALL_SCENARIOS: readonly ScenarioId[] = [
-  "cold",
-  "warm",
-  "burst",
-  "package-size",
-  "code-size",
-  "memory",
-  "snapstart",
-  "backends",
-];
+import { SCENARIO_IDS, type ScenarioId } from "./war-results.js";
 
 /** Scenarios that only make sense for the war's own contestants, not for `--function`. */
 const WAR_ONLY: ReadonlySet<ScenarioId> = new Set([
@@ -86,11 +74,11 @@ export const SNAPSTART_SKIP_REASON =
  */
 export function planWar(request: PlanRequest): WarPlan {
   const unknown = request.scenarios.filter(
-    (id) => !(ALL_SCENARIOS as readonly string[]).includes(id),
+    (id) => !(SCENARIO_IDS as readonly string[]).includes(id),
   );
   if (unknown.length > 0) {
     throw new Error(
-      `Unknown scenario ${unknown.map((id) => `'${id}'`).join(", ")}: choose from ${ALL_SCENARIOS.join(", ")}.`,
+      `Unknown scenario ${unknown.map((id) => `'${id}'`).join(", ")}: choose from ${SCENARIO_IDS.join(", ")}.`,
     );
   }
   if (request.runs !== undefined && !(request.runs >= 1)) {
@@ -98,8 +86,8 @@ export function planWar(request: PlanRequest): WarPlan {
   }
   const asked =
     request.scenarios.length === 0
-      ? ALL_SCENARIOS
-      : ALL_SCENARIOS.filter((id) => request.scenarios.includes(id));
+      ? SCENARIO_IDS
+      : SCENARIO_IDS.filter((id) => request.scenarios.includes(id));
   const skipped: { scenario: ScenarioId; reason: string }[] = [];
   const scenarios = asked.filter((id) => {
     if (id === "snapstart") {

@@ -10,19 +10,33 @@ import type { SampleSummary } from "../serve-stats.js";
 /** Version of the {@link WarResults} layout. */
 export const WAR_RESULTS_VERSION = 1;
 
-/** The languages of the war; `c` is the native control. */
-export type Language = "c" | "rust" | "go" | "nodejs" | "python" | "java";
+/** The languages of the war, in the order they are listed; `c` is the native control. */
+export const LANGUAGES = [
+  "c",
+  "rust",
+  "go",
+  "nodejs",
+  "python",
+  "java",
+] as const;
 
-/** The scenarios of issue 5, by letter. */
-export type ScenarioId =
-  | "cold" // (a) cold starts, phase by phase
-  | "warm" // (b) first invoke after init, then warm invokes
-  | "burst" // (c) 100 parallel cold starts
-  | "package-size" // (d) the same Rust function padded to 1, 10, 50, 100 MB
-  | "code-size" // (e) generated Go and Rust programs with 10, 100, 1,000 modules
-  | "memory" // (f) memory size 128–3,008 MB, CPU in proportion
-  | "snapstart" // (g) SnapStart on and off
-  | "backends"; // (h) sandbox backend comparison
+/** A language of the war. */
+export type Language = (typeof LANGUAGES)[number];
+
+/** The scenarios of issue 5, by letter, in the order they run. */
+export const SCENARIO_IDS = [
+  "cold", // (a) cold starts, phase by phase
+  "warm", // (b) first invoke after init, then warm invokes
+  "burst", // (c) 100 parallel cold starts
+  "package-size", // (d) the same Rust function padded to 1, 10, 50, 100 MB
+  "code-size", // (e) generated Go and Rust programs with 10, 100, 1,000 modules
+  "memory", // (f) memory size 128–3,008 MB, CPU in proportion
+  "snapstart", // (g) SnapStart on and off
+  "backends", // (h) sandbox backend comparison
+] as const;
+
+/** A scenario of the war. */
+export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 /** One function that competes: a language, a variant and how it was built. */
 export interface Contestant {
@@ -181,3 +195,14 @@ export interface WarResults {
   /** Remarks on the run, e.g. contestants that could not be built (optional; added by the runner). */
   readonly notes?: readonly string[];
 }
+
+/** The keys of the result arrays of a {@link WarResults} file that scenarios fill. */
+export type ResultSection =
+  | "cold"
+  | "warm"
+  | "burst"
+  | "packageSize"
+  | "codeSize"
+  | "memory"
+  | "snapStart"
+  | "backends";

@@ -2,16 +2,19 @@
  * What every scenario of the war shares: the context it runs in (its plan, its contestants, where it
  * reports progress), what it returns (its part of the results file), and the cold Invocation it is
  * made of — started the way `thaw invoke` starts one, on a backend whose fork server an idle sandbox
- * keeps running, as `thaw serve`'s frozen environments do (see `backendSection` in
- * cold-invoke-bench.ts), so that every sample is a cold start and none pays for the fork server.
+ * keeps running (`withWarmBackend` in ../warm-backend.ts), so that every sample is a cold start and
+ * none pays for the fork server.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createBackend, type SandboxSettings } from "../../app/backends.js";
+import type { SandboxSettings } from "../../app/backends.js";
 import { coldStart, initDurations } from "../../app/cold-start.js";
 import type { ExecutionEnvironment } from "../../app/execution-environment.js";
 import { invokeOnce, type InvokeOnceResult } from "../../app/invoke-once.js";
-import { createFunctionConfig } from "../../config/function-config.js";
+import {
+  createFunctionConfig,
+  type FunctionConfigInput,
+} from "../../config/function-config.js";
 import { THAW_PATHS, THAW_ROOT } from "../../config/paths.js";
 import { prepareFunctionPackage } from "../../packaging/function-artifact.js";
 import { resolveRuntime } from "../../runtimes/resolve-runtime.js";
@@ -20,6 +23,7 @@ import type { WarPlan } from "./war-plan.js";
 import type {
   ColdPhasesMs,
   Contestant,
+  ResultSection,
   ScenarioId,
   Skipped,
   WarResults,
@@ -46,19 +50,9 @@ export interface ScenarioContext {
 }
 
 /** The results a scenario adds to the file (only its own arrays), and what it could not do. */
-export type ScenarioOutput = Partial<
-  Pick<
-    WarResults,
-    | "cold"
-    | "warm"
-    | "burst"
-    | "packageSize"
-    | "codeSize"
-    | "memory"
-    | "snapStart"
-    | "backends"
-  >
-> & { readonly skipped: readonly Skipped[] };
+export type ScenarioOutput = Partial<Pick<WarResults, ResultSection>> & {
+  readonly skipped: readonly Skipped[];
+};
 
 /** A scenario: runs in its own child process and returns its part of the results. */
 export type Scenario = (context: ScenarioContext) => Promise<ScenarioOutput>;
@@ -76,28 +70,20 @@ export function planSettings(
   return { ...plan.sandbox, ...overrides };
 }
 
-/**
- * Runs `body` with a backend of `settings` whose fork server stays up: an idle sandbox (`sleep`)
- * holds it for the whole run, then everything is torn down.
- */
-export async function withWarmBackend<T>(
-  settings: SandboxSettings,
-  body: (backend: SandboxBackend) => Promise<T>,
-): Promise<T> {
-  const backend = await createBackend(settings);
-  const holder = await backend.create({
-    command: "/bin/sleep",
-    args: ["3600"],
-    cwd: "/",
-    env: {},
-    memoryMB: 128,
-    onLog: () => undefined,
-  });
-  try {
-    return await body(backend);
-  } finally {
-    await holder.destroy("war scenario done");
-  }
+/** The Function a contestant runs as, with `memoryMB` of memory. */
+function functionOf(
+  contestant: Contestant,
+  memoryMB: number,
+): FunctionConfigInput {
+  return {
+    functionName: `war-${contestant.id}`,
+    runtime: contestant.runtime,
+    handler: contestant.handler,
+    memorySize: memoryMB,
+    ...(contestant.environment === undefined
+      ? {}
+      : { environment: contestant.environment }),
+  };
 }
 
 /** Options of {@link coldInvoke}. */
@@ -121,15 +107,7 @@ export async function coldInvoke(
   const result = await invokeOnce(
     {
       packagePath: contestant.packagePath,
-      function: {
-        functionName: `war-${contestant.id}`,
-        runtime: contestant.runtime,
-        handler: contestant.handler,
-        memorySize: options.memoryMB,
-        ...(contestant.environment === undefined
-          ? {}
-          : { environment: contestant.environment }),
-      },
+      function: functionOf(contestant, options.memoryMB),
       payload: WAR_PAYLOAD,
     },
     {
@@ -193,15 +171,7 @@ export async function startEnvironment(
   backend: SandboxBackend,
   options: StartEnvironmentOptions,
 ): Promise<StartedEnvironment> {
-  const config = createFunctionConfig({
-    functionName: `war-${contestant.id}`,
-    runtime: contestant.runtime,
-    handler: contestant.handler,
-    memorySize: options.memoryMB,
-    ...(contestant.environment === undefined
-      ? {}
-      : { environment: contestant.environment }),
-  });
+  const config = createFunctionConfig(functionOf(contestant, options.memoryMB));
   const startedAt = performance.now();
   const cacheDir = options.cacheDir ?? THAW_PATHS.packages;
   mkdirSync(cacheDir, { recursive: true });

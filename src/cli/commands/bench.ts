@@ -12,6 +12,7 @@ import {
   type SandboxOptions,
 } from "../options.js";
 import { InvalidParameterValueError } from "../../errors/usage-errors.js";
+import { LANGUAGES, type Language } from "../../bench/war/war-results.js";
 
 interface BenchOptions extends SandboxOptions {
   quick?: boolean;
@@ -26,8 +27,6 @@ interface BenchOptions extends SandboxOptions {
   handler?: string;
   language?: string;
 }
-
-const LANGUAGES = ["c", "rust", "go", "nodejs", "python", "java"] as const;
 
 /** Adds `bench` to `program`. */
 export function registerBenchCommand(program: Command): void {
@@ -121,7 +120,7 @@ export function registerBenchCommand(program: Command): void {
                 ...(options.language === undefined
                   ? {}
                   : {
-                      language: options.language as (typeof LANGUAGES)[number],
+                      language: options.language as Language,
                     }),
               },
             }),

@@ -9,9 +9,9 @@ import {
   coldInvoke,
   planSettings,
   skippedPart,
-  withWarmBackend,
   type Scenario,
 } from "../war-scenario.js";
+import { withWarmBackend } from "../../warm-backend.js";
 
 /** The sandboxes compared. */
 const SANDBOXES: readonly (SandboxSettings & {

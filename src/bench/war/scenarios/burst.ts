@@ -6,7 +6,6 @@
  * sandbox's Max Memory Used. Contestants run one after the other; the backend's fork server is kept
  * up between them.
  */
-import { createBackend } from "../../../app/backends.js";
 import { CpuRecordingBackend } from "../cpu-recording-backend.js";
 import { burstResult, type BurstStart } from "../war-aggregate.js";
 import type { BurstResult, Skipped } from "../war-results.js";
@@ -16,6 +15,7 @@ import {
   reasonOf,
   type Scenario,
 } from "../war-scenario.js";
+import { withWarmBackend } from "../../warm-backend.js";
 
 /** Runs scenario (c). */
 export const burstScenario: Scenario = async ({
@@ -25,17 +25,8 @@ export const burstScenario: Scenario = async ({
 }) => {
   const burst: BurstResult[] = [];
   const skipped: Skipped[] = [];
-  const inner = await createBackend(planSettings(plan));
-  const backend = new CpuRecordingBackend(inner);
-  const holder = await inner.create({
-    command: "/bin/sleep",
-    args: ["3600"],
-    cwd: "/",
-    env: {},
-    memoryMB: 128,
-    onLog: () => undefined,
-  });
-  try {
+  await withWarmBackend(planSettings(plan), async (inner) => {
+    const backend = new CpuRecordingBackend(inner);
     for (const contestant of contestants) {
       const total = plan.burstParallel;
       let done = 0;
@@ -80,8 +71,6 @@ export const burstScenario: Scenario = async ({
         });
       }
     }
-  } finally {
-    await holder.destroy("war scenario done");
-  }
+  });
   return { burst, skipped };
 };

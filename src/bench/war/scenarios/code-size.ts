@@ -13,9 +13,9 @@ import {
   planSettings,
   skippedPart,
   WAR_WORK_DIR,
-  withWarmBackend,
   type Scenario,
 } from "../war-scenario.js";
+import { withWarmBackend } from "../../warm-backend.js";
 
 const LANGUAGES = ["go", "rust"] as const;
 

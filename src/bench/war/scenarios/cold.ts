@@ -13,9 +13,9 @@ import {
   phasesOf,
   planSettings,
   skippedPart,
-  withWarmBackend,
   type Scenario,
 } from "../war-scenario.js";
+import { withWarmBackend } from "../../warm-backend.js";
 
 /** Runs scenario (a). */
 export const coldScenario: Scenario = async ({

@@ -9,9 +9,9 @@ import {
   coldInvoke,
   planSettings,
   skippedPart,
-  withWarmBackend,
   type Scenario,
 } from "../war-scenario.js";
+import { withWarmBackend } from "../../warm-backend.js";
 
 /** Runs scenario (f). */
 export const memoryScenario: Scenario = async ({

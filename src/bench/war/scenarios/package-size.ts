@@ -25,10 +25,10 @@ import {
   startEnvironment,
   WAR_PAYLOAD,
   WAR_WORK_DIR,
-  withWarmBackend,
   type Scenario,
 } from "../war-scenario.js";
 import type { SandboxBackend } from "../../../sandbox/sandbox.js";
+import { withWarmBackend } from "../../warm-backend.js";
 
 const MiB = 1024 * 1024;
 

@@ -11,9 +11,9 @@ import {
   skippedPart,
   startEnvironment,
   WAR_PAYLOAD,
-  withWarmBackend,
   type Scenario,
 } from "../war-scenario.js";
+import { withWarmBackend } from "../../warm-backend.js";
 
 /** Runs scenario (b). */
 export const warmScenario: Scenario = async ({
