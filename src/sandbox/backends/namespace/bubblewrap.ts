@@ -21,8 +21,8 @@
  * bound at `/var/runtime/thaw-exec`, which reports whether the Runtime's program could be executed.
  */
 import { existsSync, lstatSync, readlinkSync } from "node:fs";
-import { constants } from "node:os";
 import { SandboxStartError } from "../../../errors/sandbox-errors.js";
+import { signalName } from "../../../util/signal-name.js";
 import type { SandboxSpec } from "../../sandbox.js";
 import type { IsolatedNetwork } from "../process/fork-server.js";
 import type {
@@ -235,10 +235,4 @@ function underSystem(path: string, system: readonly SystemMount[]): boolean {
       mount.kind === "bind" &&
       (path === mount.path || path.startsWith(`${mount.path}/`)),
   );
-}
-
-function signalName(number: number): NodeJS.Signals | undefined {
-  for (const [name, value] of Object.entries(constants.signals))
-    if (value === number) return name as NodeJS.Signals;
-  return undefined;
 }

@@ -21,6 +21,7 @@ import { Socket } from "node:net";
 import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { deferred, type Deferred } from "../../../util/deferred.js";
+import { signalName } from "../../../util/signal-name.js";
 import { LineSplitter } from "./line-splitter.js";
 
 /** How a launched process ended. */
@@ -80,13 +81,6 @@ interface Spawner {
 
 /** Linux's O_CLOEXEC, which `fs.constants` does not export. */
 const O_CLOEXEC = 0o2000000;
-
-const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
-  Object.entries(osConstants.signals).map(([name, number]) => [
-    number,
-    name as NodeJS.Signals,
-  ]),
-);
 
 /** Starts processes through a thaw-spawner. */
 export class ForkServer {
@@ -234,7 +228,7 @@ export class ForkServer {
       exited?.resolve(
         code >= 0
           ? { code, signal: null }
-          : { code: null, signal: SIGNAL_NAMES.get(signal) ?? "SIGKILL" },
+          : { code: null, signal: signalName(signal) ?? "SIGKILL" },
       );
     }
     this.#retireIfIdle(spawner);
