@@ -6,6 +6,8 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
+  commandLine,
+  processesRunning,
   aliveProcesses,
   childProcesses,
   descendantProcesses,
@@ -50,6 +52,18 @@ void test("finds a grandchild below this process, and sees it gone once killed",
   } finally {
     shell.kill("SIGKILL");
   }
+});
+
+void test("finds a process by its command line, and not once it has gone", async () => {
+  const child = spawn("/bin/sleep", ["1000.5"], { stdio: "ignore" });
+  await once(child, "spawn");
+  const pid = child.pid ?? 0;
+  assert.equal(commandLine(pid), "/bin/sleep 1000.5");
+  assert.deepEqual(processesRunning("/bin/sleep 1000.5"), [pid]);
+  child.kill("SIGKILL");
+  await once(child, "exit");
+  assert.deepEqual(processesRunning("/bin/sleep 1000.5"), []);
+  assert.equal(commandLine(pid), "");
 });
 
 void test("lists this process's listening socket while it listens, and not after", async () => {

@@ -105,6 +105,32 @@ export function processAlive(pid: number): boolean {
   return stat !== undefined && isRunning(stat);
 }
 
+/** A process's arguments joined by spaces, or "" once it has gone. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${String(pid)}/cmdline`, "utf8")
+      .split("\0")
+      .filter((arg) => arg !== "")
+      .join(" ");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Running processes (in any pid namespace, by their host pids) whose command line is `command`, its
+ * arguments joined by spaces.
+ */
+export function processesRunning(command: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (commandLine(pid) === command && processAlive(pid)) found.push(pid);
+  }
+  return found;
+}
+
 /**
  * Those of `records` still running: same pid and start time (a pid alone may be reused), not a
  * zombie.

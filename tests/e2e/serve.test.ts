@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -33,6 +33,7 @@ import {
 import { THAW_PATHS, THAW_ROOT } from "../../src/config/paths.js";
 import {
   assertNoLeaks,
+  commandLine,
   descendantProcesses,
   listeningSockets,
   processAlive,
@@ -106,18 +107,6 @@ async function rustZip(dir: string): Promise<Buffer> {
   zip.end();
   await once(zip.outputStream.pipe(createWriteStream(path)), "close");
   return readFile(path);
-}
-
-/** A process's arguments joined by spaces, or "" once it has gone. */
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${String(pid)}/cmdline`, "utf8")
-      .split("\0")
-      .filter((arg) => arg !== "")
-      .join(" ");
-  } catch {
-    return "";
-  }
 }
 
 function awsCli(url: string, args: readonly string[]) {

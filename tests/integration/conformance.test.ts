@@ -7,7 +7,7 @@
  */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createBackend, type BackendName } from "../../src/app/backends.js";
 import type { SandboxBackend } from "../../src/sandbox/sandbox.js";
 import { FIXTURE_FUNCTIONS, type FixtureFunction } from "../../src/app/demo.js";
@@ -16,7 +16,7 @@ import {
   type InvokeOnceResult,
 } from "../../src/app/invoke-once.js";
 import { MAX_RESPONSE_PAYLOAD_BYTES } from "../../src/protocol/runtime-api.js";
-import { assertNoLeaks, processAlive } from "../support/leaks.js";
+import { assertNoLeaks, processesRunning } from "../support/leaks.js";
 
 interface Run {
   readonly result: InvokeOnceResult;
@@ -70,25 +70,6 @@ function reportOf(log: string[]): string {
   const report = log.find((line) => line.startsWith("REPORT "));
   assert.ok(report !== undefined, `no REPORT line in:\n${log.join("\n")}`);
   return report;
-}
-
-/** Host pids of the `/bin/sleep 1000` children the fixtures start (any pid namespace). */
-function sleepers(): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (
-        cmdline === "/bin/sleep\u00001000\u0000" &&
-        processAlive(Number(entry))
-      )
-        found.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
 }
 
 after(async () => {
@@ -263,7 +244,11 @@ for (const backendName of BACKENDS) {
         );
         // The pid it printed is its own namespace's on the namespace backend: look for the
         // process itself.
-        assert.deepEqual(sleepers(), [], "the child survived the timeout");
+        assert.deepEqual(
+          processesRunning("/bin/sleep 1000"),
+          [],
+          "the child survived the timeout",
+        );
       });
 
       test("context: the handler sees Lambda's context and environment", async () => {

@@ -18,9 +18,11 @@ import {
 } from "../../src/bench/process-leaks.js";
 
 export {
+  commandLine,
   descendantProcesses,
   listeningSockets,
   processAlive,
+  processesRunning,
   stillListening,
   thawCgroups,
 } from "../../src/bench/process-leaks.js";
