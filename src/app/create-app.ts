@@ -5,7 +5,7 @@
  * and running Events finish, then every environment stops. `destroy()` stops everything at once.
  */
 import { loadSamTemplate } from "../config/sam-template.js";
-import { THAW_PATHS } from "../config/paths.js";
+import { RUNTIME_DIRS } from "../config/paths.js";
 import { FunctionRegistry } from "../control-plane/function-registry.js";
 import { registerTemplateFunctions } from "../control-plane/register-template.js";
 import { InvokeApiServer } from "../invoke-api/server.js";
@@ -95,11 +95,7 @@ export class ThawApp {
       registry,
       scheduler,
       backend: await createBackend(options.sandbox ?? {}),
-      dirs: {
-        runtimesDir: THAW_PATHS.runtimes,
-        javaClientDir: THAW_PATHS.javaRuntimeClient,
-        toolchainsDir: THAW_PATHS.toolchains,
-      },
+      dirs: RUNTIME_DIRS,
       onLog: options.onLog,
       onNote,
       ...(options.keepAliveMs === undefined

@@ -10,7 +10,7 @@ import {
   type FunctionConfig,
   type FunctionConfigInput,
 } from "../config/function-config.js";
-import { THAW_PATHS } from "../config/paths.js";
+import { RUNTIME_DIRS, THAW_PATHS } from "../config/paths.js";
 import { prepareFunctionPackage } from "../packaging/function-artifact.js";
 import {
   resolveRuntime,
@@ -117,11 +117,7 @@ export async function invokeOnce(
     cacheDir: THAW_PATHS.packages,
   });
   const packageDoneAt = performance.now();
-  const launch = resolveRuntime(config, prepared.taskRoot, {
-    runtimesDir: THAW_PATHS.runtimes,
-    javaClientDir: THAW_PATHS.javaRuntimeClient,
-    toolchainsDir: THAW_PATHS.toolchains,
-  });
+  const launch = resolveRuntime(config, prepared.taskRoot, RUNTIME_DIRS);
   if (launch.note !== undefined) options.onNote?.(launch.note);
   const backend = await backendReady;
   const requestId = randomUUID();

@@ -39,3 +39,10 @@ export const THAW_PATHS = {
   /** Fixture function packages built by the set-up. */
   fixtures: join(THAW_ROOT, "build", "fixtures"),
 } as const;
+
+/** Where a Runtime's launch is resolved from: thaw's managed runtimes, the Java client, toolchains. */
+export const RUNTIME_DIRS = {
+  runtimesDir: THAW_PATHS.runtimes,
+  javaClientDir: THAW_PATHS.javaRuntimeClient,
+  toolchainsDir: THAW_PATHS.toolchains,
+} as const;

@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { THAW_PATHS, THAW_ROOT } from "../../src/config/paths.js";
+import { RUNTIME_DIRS, THAW_PATHS, THAW_ROOT } from "../../src/config/paths.js";
 import { FunctionRegistry } from "../../src/control-plane/function-registry.js";
 import { InvokeApiServer } from "../../src/invoke-api/server.js";
 import { MAX_RESPONSE_PAYLOAD_BYTES } from "../../src/protocol/runtime-api.js";
@@ -119,11 +119,7 @@ describe("failure recovery through thaw serve's pools", () => {
       registry,
       scheduler,
       backend: await createBackend("process"),
-      dirs: {
-        runtimesDir: THAW_PATHS.runtimes,
-        javaClientDir: THAW_PATHS.javaRuntimeClient,
-        toolchainsDir: THAW_PATHS.toolchains,
-      },
+      dirs: RUNTIME_DIRS,
       onLog: (line, _source, config) => {
         sink.push({ functionName: config.functionName, line });
       },

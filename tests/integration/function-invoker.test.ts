@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { THAW_PATHS, THAW_ROOT } from "../../src/config/paths.js";
+import { RUNTIME_DIRS, THAW_PATHS, THAW_ROOT } from "../../src/config/paths.js";
 import { FunctionRegistry } from "../../src/control-plane/function-registry.js";
 import type { ResolvedFunction } from "../../src/control-plane/registry-change.js";
 import { Scheduler } from "../../src/scheduler/scheduler.js";
@@ -36,11 +36,7 @@ describe("FunctionInvoker", () => {
       registry,
       scheduler,
       backend: await createBackend("process"),
-      dirs: {
-        runtimesDir: THAW_PATHS.runtimes,
-        javaClientDir: THAW_PATHS.javaRuntimeClient,
-        toolchainsDir: THAW_PATHS.toolchains,
-      },
+      dirs: RUNTIME_DIRS,
       onLog: (line) => logs.push(line),
       onNote: (note) => notes.push(note),
     });

@@ -15,7 +15,7 @@ import {
   createFunctionConfig,
   type FunctionConfigInput,
 } from "../../config/function-config.js";
-import { THAW_PATHS, THAW_ROOT } from "../../config/paths.js";
+import { RUNTIME_DIRS, THAW_PATHS, THAW_ROOT } from "../../config/paths.js";
 import { prepareFunctionPackage } from "../../packaging/function-artifact.js";
 import { resolveRuntime } from "../../runtimes/resolve-runtime.js";
 import type { SandboxBackend } from "../../sandbox/sandbox.js";
@@ -178,11 +178,7 @@ export async function startEnvironment(
   const prepared = await prepareFunctionPackage(contestant.packagePath, {
     cacheDir,
   });
-  const launch = resolveRuntime(config, prepared.taskRoot, {
-    runtimesDir: THAW_PATHS.runtimes,
-    javaClientDir: THAW_PATHS.javaRuntimeClient,
-    toolchainsDir: THAW_PATHS.toolchains,
-  });
+  const launch = resolveRuntime(config, prepared.taskRoot, RUNTIME_DIRS);
   const log: string[] = [];
   const cold = await coldStart({
     config,
