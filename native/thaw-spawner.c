@@ -22,6 +22,14 @@
  *                                        /proc/<pid of thaw-spawner>/fd/ and then releases them)
  *   event    "F id errno\n"              the pipes or the fork failed: nothing was started
  *   event    "X pid code signal\n"       a child was reaped: exit code, or -1 and the signal
+ *   request  "W" id " " CLIENT_IP " " CLIENT_PORT " " SERVER_IP " " SERVER_PORT "\n"
+ *                                        who: which process opened the TCP connection from
+ *                                        CLIENT to SERVER (see Connection owners)
+ *   event    "O id relay pid\n"          its owner: this process's relay for child `pid`
+ *   event    "O id socket cgroup inode\n" its owner: a socket of cgroup (v2) id `cgroup`, inode
+ *                                        `inode` (see /proc/<pid>/fd/ for `socket:[inode]`)
+ *   event    "O id none\n"               no such connection exists (any more)
+ *   event    "O id error errno\n"         the kernel could not be asked
  *
  * The child gets /dev/null as stdin, the pipes as 1, 2 and 3, the given working directory and
  * PR_SET_PDEATHSIG, and execve()s THAW_EXEC with argv and env. When it cannot, it writes one line
@@ -34,6 +42,12 @@
  * reaches its own Runtime API, and nothing else: no other environment's, no host port, no
  * network. The listening socket is closed when the child is reaped.
  *
+ * Connection owners: every Runtime API listens on the host's loopback, where any process can
+ * connect, so thaw asks who opened each connection before it answers on it. A connection relayed
+ * from an isolated network is this process's own; any other is looked up in the kernel's socket
+ * table (sock_diag netlink, an exact lookup by address and port), which gives the cgroup the
+ * socket was created in and its inode.
+ *
  * thaw-spawner dies with thaw (PR_SET_PDEATHSIG), and every Runtime dies with thaw-spawner
  * (thaw-exec sets the same on them). It exits when its stdin reaches end-of-file.
  *
@@ -43,6 +57,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -67,6 +85,10 @@
 #define MAX_LISTENERS 4096
 #define MAX_CONNECTIONS 4096
 #define RELAY_BUFFER (64u * 1024u)
+
+#ifndef INET_DIAG_CGROUP_ID
+#define INET_DIAG_CGROUP_ID 21 /* Linux 5.7 */
+#endif
 
 struct pending {
   char id[64];
@@ -95,6 +117,8 @@ struct direction {
 struct connection {
   int inside, outside; /* inside == -1: free slot */
   int connected;       /* the outside connect() has completed */
+  pid_t pid;           /* the child whose listener accepted it */
+  struct sockaddr_in local; /* the outside socket's own address: what the target sees */
   struct direction up;   /* inside → outside */
   struct direction down; /* outside → inside */
 };
@@ -376,7 +400,9 @@ static void accept_connection(struct listener *l) {
   int one = 1;
   setsockopt(inside, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   setsockopt(outside, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  *c = (struct connection){.inside = inside, .outside = outside, .up = {.buf = up}, .down = {.buf = down}};
+  *c = (struct connection){.inside = inside, .outside = outside, .pid = l->pid, .up = {.buf = up}, .down = {.buf = down}};
+  socklen_t size = sizeof c->local;
+  if (getsockname(outside, (struct sockaddr *)&c->local, &size) < 0) memset(&c->local, 0, sizeof c->local);
 }
 
 /* Moves bytes of one direction: reads `from` when the buffer is empty, writes `to` when it is not.
@@ -430,6 +456,106 @@ static void reap(void) {
   }
 }
 
+/* Reads one line of at most size-1 bytes from stdin (the rest is dropped); returns 0 at end-of-file. */
+static int read_line(char *line, size_t size) {
+  size_t len = 0;
+  for (;;) {
+    char c;
+    if (!read_exact(&c, 1)) return 0;
+    if (c == '\n') break;
+    if (len + 1 < size) line[len++] = c;
+  }
+  line[len] = '\0';
+  return 1;
+}
+
+/* Asks the kernel for the TCP socket bound to `client` and connected to `server`: its cgroup id
+ * and inode. Returns 1 when found, 0 when there is none, -errno when the kernel could not be asked. */
+static int socket_owner(const struct sockaddr_in *client, const struct sockaddr_in *server, uint64_t *cgroup, uint32_t *inode) {
+  int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return -errno;
+  struct {
+    struct nlmsghdr header;
+    struct inet_diag_req_v2 body;
+  } ask;
+  memset(&ask, 0, sizeof ask);
+  ask.header.nlmsg_len = sizeof ask;
+  ask.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  ask.header.nlmsg_flags = NLM_F_REQUEST;
+  ask.body.sdiag_family = AF_INET;
+  ask.body.sdiag_protocol = IPPROTO_TCP;
+  ask.body.idiag_states = ~0u;
+  ask.body.id.idiag_sport = client->sin_port;
+  ask.body.id.idiag_dport = server->sin_port;
+  ask.body.id.idiag_src[0] = client->sin_addr.s_addr;
+  ask.body.id.idiag_dst[0] = server->sin_addr.s_addr;
+  ask.body.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  ask.body.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  if (sendto(fd, &ask, sizeof ask, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+    int error = errno;
+    close(fd);
+    return -error;
+  }
+  long answer[8192 / sizeof(long)];
+  ssize_t n;
+  do {
+    n = recv(fd, answer, sizeof answer, 0);
+  } while (n < 0 && errno == EINTR);
+  int error = errno;
+  close(fd);
+  if (n < 0) return -error;
+  struct nlmsghdr *header = (struct nlmsghdr *)answer;
+  if (!NLMSG_OK(header, (size_t)n)) return -EPROTO;
+  if (header->nlmsg_type == NLMSG_ERROR) {
+    struct nlmsgerr *failure = NLMSG_DATA(header);
+    return failure->error == -ENOENT ? 0 : failure->error < 0 ? failure->error : -EPROTO;
+  }
+  if (header->nlmsg_type != SOCK_DIAG_BY_FAMILY || header->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) return -EPROTO;
+  struct inet_diag_msg *found = NLMSG_DATA(header);
+  *inode = found->idiag_inode;
+  *cgroup = 0;
+  int left = (int)(header->nlmsg_len - NLMSG_LENGTH(sizeof *found));
+  for (struct rtattr *attribute = (struct rtattr *)(found + 1); RTA_OK(attribute, left); attribute = RTA_NEXT(attribute, left)) {
+    if (attribute->rta_type == INET_DIAG_CGROUP_ID && RTA_PAYLOAD(attribute) >= sizeof(uint64_t)) memcpy(cgroup, RTA_DATA(attribute), sizeof(uint64_t));
+  }
+  return 1;
+}
+
+/* Parses "IP PORT"; returns 0 when it is malformed. */
+static int parse_endpoint(const char *ip, int port, struct sockaddr_in *address) {
+  memset(address, 0, sizeof *address);
+  address->sin_family = AF_INET;
+  address->sin_port = htons((uint16_t)port);
+  return port >= 1 && port <= 65535 && inet_pton(AF_INET, ip, &address->sin_addr) == 1;
+}
+
+/* Answers a "W" request: who opened the connection from CLIENT to SERVER. */
+static void who(const char *line) {
+  char id[64], client_ip[64], server_ip[64];
+  int client_port, server_port;
+  struct sockaddr_in client, server;
+  int fields = sscanf(line, "%63s %63s %d %63s %d", id, client_ip, &client_port, server_ip, &server_port);
+  if (fields < 1) return; /* No id to answer to. */
+  if (fields != 5 || !parse_endpoint(client_ip, client_port, &client) || !parse_endpoint(server_ip, server_port, &server)) {
+    event("O %s error %d\n", id, EINVAL);
+    return;
+  }
+  for (int i = 0; i < MAX_CONNECTIONS; i++) {
+    struct connection *c = &connections[i];
+    if (c->inside >= 0 && c->local.sin_port == client.sin_port && c->local.sin_addr.s_addr == client.sin_addr.s_addr) {
+      event("O %s relay %d\n", id, (int)c->pid);
+      return;
+    }
+  }
+  uint64_t cgroup;
+  uint32_t inode;
+  int found = socket_owner(&client, &server, &cgroup, &inode);
+  if (found > 0) event("O %s socket %llu %u\n", id, (unsigned long long)cgroup, inode);
+  else if (found == 0) event("O %s none\n", id);
+  else event("O %s error %d\n", id, -found);
+}
+
 /* Handles one request from stdin; returns 0 at end-of-file. */
 static int request(const sigset_t *original_mask) {
   char kind;
@@ -447,15 +573,14 @@ static int request(const sigset_t *original_mask) {
   }
   if (kind == 'R') {
     char id[64];
-    size_t len = 0;
-    for (;;) {
-      char c;
-      if (!read_exact(&c, 1)) return 0;
-      if (c == '\n') break;
-      if (len + 1 < sizeof id) id[len++] = c;
-    }
-    id[len] = '\0';
+    if (!read_line(id, sizeof id)) return 0;
     release(id);
+    return 1;
+  }
+  if (kind == 'W') {
+    char line[256];
+    if (!read_line(line, sizeof line)) return 0;
+    who(line);
     return 1;
   }
   return 0; /* Not thaw speaking: stop. */

@@ -240,7 +240,15 @@ export class ExecutionEnvironment {
       },
       onIdle: () => signals.onIdle?.(),
     });
-    const server = await RuntimeApiServer.start(channel);
+    // Only this environment's Runtime may use its Runtime API; the check waits for the sandbox,
+    // which the Runtime may connect from before create() has returned.
+    const started = deferred<Sandbox | undefined>();
+    const server = await RuntimeApiServer.start(channel, {
+      admit: async (connection) => {
+        const sandbox = await started.promise;
+        return sandbox?.ownsConnection(connection) ?? false;
+      },
+    });
     const { config, launch } = options;
     if (options.phase !== "invoke") {
       options.onLog(
@@ -275,9 +283,11 @@ export class ExecutionEnvironment {
         },
       });
     } catch (error) {
+      started.resolve(undefined);
       await server.close();
       throw error;
     }
+    started.resolve(sandbox);
     return new ExecutionEnvironment(
       options,
       channel,

@@ -374,3 +374,69 @@ test("unknown routes are 404 and wrong methods 405, both as JSON error documents
   const ping = await call(agent, server.address, "GET", "/2018-06-01/ping");
   assert.equal(ping.body, "pong");
 });
+
+test("admit: each connection is checked once; a refused one gets 403 AccessDeniedException and is closed", async (t) => {
+  const channel = new RuntimeChannel();
+  const asked: number[] = [];
+  let allowed = new Set<number>();
+  const server = await RuntimeApiServer.start(channel, {
+    admit: async (connection) => {
+      asked.push(connection.remotePort);
+      assert.equal(connection.localPort, Number(server.address.split(":")[1]));
+      // Slow on purpose: requests on the connection wait for the verdict.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return allowed.has(connection.remotePort);
+    },
+  });
+  const friend = new Agent({ keepAlive: true, maxSockets: 1 });
+  const stranger = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(async () => {
+    friend.destroy();
+    stranger.destroy();
+    await server.close();
+  });
+  // The friend's port is known only once it connects: admit everything until then.
+  allowed = new Set(Array.from({ length: 65536 }, (_, port) => port));
+  const pinged = await call(friend, server.address, "GET", "/2018-06-01/ping");
+  assert.equal(pinged.status, 200);
+  const friendPort = asked[0] as number;
+  allowed = new Set([friendPort]);
+  const refused = await call(
+    stranger,
+    server.address,
+    "GET",
+    "/2018-06-01/runtime/invocation/next",
+  );
+  assert.equal(refused.status, 403);
+  assert.equal(errorTypeOf(refused.body), "AccessDeniedException");
+  assert.match(refused.body, /AWS_LAMBDA_RUNTIME_API/);
+  assert.equal(refused.headers.connection, "close");
+  // The friend's keep-alive connection is not asked again.
+  assert.equal(
+    (await call(friend, server.address, "GET", "/2018-06-01/ping")).status,
+    200,
+  );
+  assert.equal(asked.filter((port) => port === friendPort).length, 1);
+  assert.equal(asked.length, 2);
+});
+
+test("admit: a check that fails refuses the connection", async (t) => {
+  const server = await RuntimeApiServer.start(new RuntimeChannel(), {
+    admit: () => Promise.reject(new Error("the kernel could not tell")),
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(async () => {
+    agent.destroy();
+    await server.close();
+  });
+  const refused = await call(
+    agent,
+    server.address,
+    "POST",
+    "/2018-06-01/runtime/init/error",
+    {
+      body: "{}",
+    },
+  );
+  assert.equal(refused.status, 403);
+});

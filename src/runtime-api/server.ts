@@ -4,6 +4,11 @@
  * It reads bodies, calls the handlers and writes their answers; protocol state lives in
  * {@link RuntimeChannel}. This is the only place that writes Runtime API responses.
  *
+ * Admission: the port is on the host's loopback, where any process could connect, and Lambda's
+ * Runtime API is reachable from its own sandbox only. With `admit`, every connection is first
+ * checked (while its first request arrives, so a Runtime hardly waits); a request on a connection
+ * that is not admitted is answered 403 `AccessDeniedException` and the connection is closed.
+ *
  * Lifecycle: `listening → closed`. `close()` drops a parked `/next`, closes every connection and
  * stops listening; it is idempotent.
  */
@@ -13,9 +18,10 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { RuntimeApiError } from "../errors/runtime-api-errors.js";
 import { MAX_RESPONSE_PAYLOAD_BYTES } from "../protocol/runtime-api.js";
+import type { TcpConnection } from "../sandbox/sandbox.js";
 import { readBody } from "../util/read-body.js";
 import { handleError } from "./handlers/error.js";
 import { handleInitError } from "./handlers/init-error.js";
@@ -37,22 +43,38 @@ export interface RuntimeApiServerOptions {
    * @default 0
    */
   readonly port?: number;
+  /**
+   * Decides whether a connection may use this Runtime API (true: its own Runtime opened it).
+   * Rejections and errors count as false. Without it, every connection is admitted.
+   */
+  readonly admit?: (connection: TcpConnection) => Promise<boolean>;
 }
 
 /** A listening Runtime API for one {@link RuntimeChannel}. */
 export class RuntimeApiServer {
   readonly #server: Server;
   readonly #channel: RuntimeChannel;
+  /** Per connection: admitted or not, or the check in progress. */
+  readonly #admissions = new WeakMap<Socket, boolean | Promise<boolean>>();
   #closed: Promise<void> | undefined;
   #address = "";
 
-  private constructor(server: Server, channel: RuntimeChannel) {
+  private constructor(
+    server: Server,
+    channel: RuntimeChannel,
+    admit: RuntimeApiServerOptions["admit"],
+  ) {
     this.#server = server;
     this.#channel = channel;
+    if (admit !== undefined) {
+      server.on("connection", (socket: Socket) => {
+        this.#check(socket, admit);
+      });
+    }
     server.on(
       "request",
       (request: IncomingMessage, response: ServerResponse) => {
-        this.#dispatch(request, response);
+        this.#admitted(request, response);
       },
     );
     // Node answers 417 to any `Expect` but `100-continue`, an empty one included; curl-based clients
@@ -61,7 +83,7 @@ export class RuntimeApiServer {
       "checkExpectation",
       (request: IncomingMessage, response: ServerResponse) => {
         if ((request.headers.expect ?? "").trim() === "")
-          this.#dispatch(request, response);
+          this.#admitted(request, response);
         else response.writeHead(417).end();
       },
     );
@@ -86,7 +108,7 @@ export class RuntimeApiServer {
       requestTimeout: 0,
       keepAliveTimeout: 0,
     });
-    const api = new RuntimeApiServer(server, channel);
+    const api = new RuntimeApiServer(server, channel, options.admit);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(options.port ?? 0, host, () => {
@@ -109,6 +131,39 @@ export class RuntimeApiServer {
       this.#server.closeAllConnections();
     });
     return this.#closed;
+  }
+
+  #check(
+    socket: Socket,
+    admit: (connection: TcpConnection) => Promise<boolean>,
+  ): void {
+    const connection = {
+      remoteAddress: socket.remoteAddress ?? "",
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? "",
+      localPort: socket.localPort ?? 0,
+    };
+    const verdict = admit(connection).then(
+      (admitted) => admitted,
+      () => false,
+    );
+    this.#admissions.set(socket, verdict);
+    void verdict.then((admitted) => {
+      this.#admissions.set(socket, admitted);
+    });
+  }
+
+  /** Dispatches a request once its connection is admitted; refuses it otherwise. */
+  #admitted(request: IncomingMessage, response: ServerResponse): void {
+    const admission = this.#admissions.get(request.socket) ?? true;
+    if (admission === true) this.#dispatch(request, response);
+    else if (admission === false) refuse(request, response);
+    else {
+      void admission.then((admitted) => {
+        if (admitted) this.#dispatch(request, response);
+        else refuse(request, response);
+      });
+    }
   }
 
   #dispatch(request: IncomingMessage, response: ServerResponse): void {
@@ -214,6 +269,17 @@ export class RuntimeApiServer {
     }
     writeReply(response, reply);
   }
+}
+
+/** Answers a request from a process outside the environment, and closes its connection. */
+function refuse(request: IncomingMessage, response: ServerResponse): void {
+  request.resume();
+  response.shouldKeepAlive = false;
+  writeJson(response, 403, {
+    errorType: "AccessDeniedException",
+    errorMessage:
+      "This Runtime API belongs to another execution environment: only the Runtime of that environment (and the processes it starts) may use it. Call the Runtime API in your own AWS_LAMBDA_RUNTIME_API.",
+  });
 }
 
 /** The one normaliser of this HTTP edge: protocol errors keep their status, anything else is a 500. */

@@ -52,6 +52,14 @@ export interface SandboxExit {
   readonly oomKilled: boolean;
 }
 
+/** A TCP connection on this machine's loopback, as its server sees it. */
+export interface TcpConnection {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+}
+
 /** Sandbox states; `exited` and `destroyed` are terminal. */
 export type SandboxState = "running" | "exited" | "destroyed";
 
@@ -76,6 +84,12 @@ export interface Sandbox {
    * Undefined when it cannot be measured.
    */
   peakMemoryBytes(): Promise<number | undefined>;
+  /**
+   * True when a process of this sandbox opened `connection` (to a port of thaw's on the loopback):
+   * how the Runtime API tells its own Runtime from any other process on the machine. False once
+   * the sandbox no longer runs, and whenever the backend cannot tell.
+   */
+  ownsConnection(connection: TcpConnection): Promise<boolean>;
   /** True from a call of {@link freeze} until the next call of {@link thaw}. */
   readonly frozen: boolean;
   /**

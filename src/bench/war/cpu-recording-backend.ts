@@ -20,6 +20,7 @@ import type {
   SandboxSpec,
   SandboxState,
   BackendProbe,
+  TcpConnection,
 } from "../../sandbox/sandbox.js";
 
 /** Clock ticks per second of `/proc/<pid>/stat` times (`getconf CLK_TCK`): 100 on Linux. */
@@ -184,6 +185,9 @@ class CpuRecordingSandbox implements Sandbox {
   }
   peakMemoryBytes(): Promise<number | undefined> {
     return this.#inner.peakMemoryBytes();
+  }
+  ownsConnection(connection: TcpConnection): Promise<boolean> {
+    return this.#inner.ownsConnection(connection);
   }
   freeze(): Promise<void> {
     return this.#inner.freeze();

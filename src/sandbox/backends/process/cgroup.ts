@@ -29,6 +29,7 @@ import {
   readdirSync,
   readFileSync,
   rmdirSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -413,6 +414,21 @@ export class CgroupSet {
     if (this.version === "v1")
       writeFileSync(join(dir, "freezer.state"), frozen ? "FROZEN" : "THAWED");
     else writeFileSync(join(dir, "cgroup.freeze"), frozen ? "1" : "0");
+  }
+
+  /**
+   * The kernel's id of a cgroup v2 set (its directory's inode number, the id that sockets made in it
+   * carry); undefined for v1, whose ids are not the ones sockets carry, or once removed.
+   */
+  cgroupId(): bigint | undefined {
+    const dir = this.paths[0];
+    if (this.version !== "v2" || this.#removed || dir === undefined)
+      return undefined;
+    try {
+      return statSync(dir, { bigint: true }).ino;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The pids in any of the set's `cgroup.procs` (empty once removed). */

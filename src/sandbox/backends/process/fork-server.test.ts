@@ -5,6 +5,21 @@
  */
 import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
+import { once } from "node:events";
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+} from "node:fs";
+import {
+  createConnection,
+  createServer,
+  type AddressInfo,
+  type Socket,
+} from "node:net";
+import { join } from "node:path";
 import { text } from "node:stream/consumers";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -148,4 +163,70 @@ void describe("ForkServer", () => {
       );
     }
   });
+
+  void test("identify() names who opened a loopback connection: a socket's cgroup and inode, or nobody (a relay: isolation.test.ts)", async () => {
+    const server = new ForkServer(thawSpawnerPath, thawExecPath);
+    const accepted: Socket[] = [];
+    const listener = createServer((socket) => accepted.push(socket));
+    listener.listen(0, "127.0.0.1");
+    await once(listener, "listening");
+    const { port } = listener.address() as AddressInfo;
+    const client = createConnection(port, "127.0.0.1");
+    try {
+      await once(client, "connect");
+      await until(() => accepted.length === 1, "the connection");
+      const socket = accepted[0] as Socket;
+      const connection = {
+        remoteAddress: socket.remoteAddress ?? "",
+        remotePort: socket.remotePort ?? 0,
+        localAddress: socket.localAddress ?? "",
+        localPort: socket.localPort ?? 0,
+      };
+      const owner = await server.identify(connection);
+      assert.equal(owner.kind, "socket", owner.kind);
+      if (owner.kind !== "socket") return;
+      const links = readdirSync("/proc/self/fd").map((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`);
+        } catch {
+          return "";
+        }
+      });
+      assert.ok(
+        links.includes(`socket:[${String(owner.inode)}]`),
+        "the client socket is this process's",
+      );
+      const ownCgroup = ownCgroupV2Dir();
+      if (ownCgroup !== undefined)
+        assert.equal(owner.cgroupId, statSync(ownCgroup, { bigint: true }).ino);
+      assert.deepEqual(
+        await server.identify({ ...connection, remotePort: 1 }),
+        { kind: "none" },
+        "no such connection",
+      );
+      assert.equal(
+        (await server.identify({ ...connection, remoteAddress: "nonsense" }))
+          .kind,
+        "unknown",
+      );
+    } finally {
+      client.destroy();
+      listener.close();
+    }
+    await until(
+      () => server.spawnerPid === undefined,
+      "the idle spawner to exit",
+    );
+  });
 });
+
+/** This process's cgroup v2 directory, where there is a unified hierarchy. */
+function ownCgroupV2Dir(): string | undefined {
+  const line = readFileSync("/proc/self/cgroup", "utf8")
+    .split("\n")
+    .find((entry) => entry.startsWith("0::"));
+  const dir = line === undefined ? undefined : `/sys/fs/cgroup${line.slice(3)}`;
+  return dir !== undefined && existsSync(join(dir, "cgroup.procs"))
+    ? dir
+    : undefined;
+}

@@ -10,6 +10,9 @@
  * ends through `/proc/<thaw-spawner>/fd/<n>` and then tells it to close its copies. Exits are
  * reported by thaw-spawner, which reaps its children.
  *
+ * It also says who opened a TCP connection to one of thaw's ports ({@link ForkServer.identify}):
+ * the Runtime API uses it to refuse every process but its own environment's.
+ *
  * thaw-spawner is started by the first launch and exits once no launch is pending and every child
  * it started has been reaped; the next launch starts a new one (about 1 ms). If it dies, the
  * children it started die with it (thaw-exec's PR_SET_PDEATHSIG), their exits are reported as
@@ -21,6 +24,7 @@ import { Socket } from "node:net";
 import { constants as osConstants } from "node:os";
 import type { Readable, Writable } from "node:stream";
 import { deferred, type Deferred } from "../../../util/deferred.js";
+import type { TcpConnection } from "../../sandbox.js";
 import { signalName } from "../../../util/signal-name.js";
 import { LineSplitter } from "./line-splitter.js";
 
@@ -64,6 +68,21 @@ export interface IsolatedNetwork {
     | undefined;
 }
 
+/**
+ * Who opened a {@link TcpConnection}: thaw-spawner's relay on behalf of the isolated child `pid`;
+ * a socket made in the cgroup (v2) `cgroupId` (0 where there is no cgroup v2), whose inode is
+ * `inode`; nobody (the connection is gone); or unknown, because the kernel could not be asked.
+ */
+export type ConnectionOwner =
+  | { readonly kind: "relay"; readonly pid: number }
+  | {
+      readonly kind: "socket";
+      readonly cgroupId: bigint;
+      readonly inode: number;
+    }
+  | { readonly kind: "none" }
+  | { readonly kind: "unknown"; readonly reason: string };
+
 /** thaw-spawner could not start the process (no pipes, no fork) or is not running. */
 export class LaunchError extends Error {
   override readonly name = "LaunchError";
@@ -76,6 +95,7 @@ interface Spawner {
   readonly pid: number;
   readonly launches: Map<string, Deferred<LaunchedProcess | LaunchError>>;
   readonly exits: Map<number, Deferred<ProcessExit>>;
+  readonly questions: Map<string, Deferred<ConnectionOwner>>;
   gone: boolean;
 }
 
@@ -117,6 +137,30 @@ export class ForkServer {
     return result;
   }
 
+  /**
+   * Finds out who opened `connection` (see {@link ConnectionOwner}); never throws. Asks the running
+   * thaw-spawner, or starts one.
+   */
+  async identify(connection: TcpConnection): Promise<ConnectionOwner> {
+    let spawner: Spawner;
+    try {
+      spawner = this.#running();
+    } catch (error) {
+      return {
+        kind: "unknown",
+        reason: error instanceof Error ? error.message : String(error),
+      };
+    }
+    this.#sequence += 1;
+    const id = String(this.#sequence);
+    const answer = deferred<ConnectionOwner>();
+    spawner.questions.set(id, answer);
+    spawner.child.stdin.write(
+      `W${id} ${connection.remoteAddress} ${String(connection.remotePort)} ${connection.localAddress} ${String(connection.localPort)}\n`,
+    );
+    return answer.promise;
+  }
+
   #running(): Spawner {
     if (this.#spawner !== undefined && !this.#spawner.gone)
       return this.#spawner;
@@ -143,6 +187,7 @@ export class ForkServer {
       pid: child.pid ?? -1,
       launches: new Map(),
       exits: new Map(),
+      questions: new Map(),
       gone: false,
     };
     this.#spawner = spawner;
@@ -217,6 +262,11 @@ export class ForkServer {
           `thaw-spawner could not start a process: ${errnoName(Number(errno))}`,
         ),
       );
+    } else if (kind === "O") {
+      const [id, ...owner] = fields;
+      const answer = spawner.questions.get(id ?? "");
+      spawner.questions.delete(id ?? "");
+      answer?.resolve(parseOwner(owner));
     } else if (kind === "X") {
       const [pid, code, signal] = fields.map(Number) as [
         number,
@@ -242,8 +292,11 @@ export class ForkServer {
       answer.resolve(new LaunchError(reason));
     for (const exited of spawner.exits.values())
       exited.resolve({ code: null, signal: "SIGKILL" });
+    for (const answer of spawner.questions.values())
+      answer.resolve({ kind: "unknown", reason });
     spawner.launches.clear();
     spawner.exits.clear();
+    spawner.questions.clear();
     if (this.#spawner === spawner) this.#spawner = undefined;
   }
 
@@ -252,10 +305,24 @@ export class ForkServer {
    * stdin, so that none outlives the sandboxes it started; the next launch starts a new one.
    */
   #retireIfIdle(spawner: Spawner): void {
-    if (spawner.launches.size + spawner.exits.size > 0) return;
+    if (spawner.launches.size + spawner.exits.size + spawner.questions.size > 0)
+      return;
     if (this.#spawner === spawner) this.#spawner = undefined;
     spawner.child.stdin.end();
   }
+}
+
+/** The fields of an `O` event after its id. */
+function parseOwner(fields: readonly string[]): ConnectionOwner {
+  const [kind, first, second] = fields;
+  if (kind === "relay") return { kind, pid: Number(first) };
+  if (kind === "socket")
+    return { kind, cgroupId: BigInt(first ?? "0"), inode: Number(second) };
+  if (kind === "none") return { kind };
+  return {
+    kind: "unknown",
+    reason: `the kernel's socket table could not be read: ${errnoName(Number(first))}`,
+  };
 }
 
 /** Opens the read end of a pipe that thaw-spawner holds, as a stream. */

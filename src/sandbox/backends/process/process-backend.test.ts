@@ -16,10 +16,11 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
+import { createConnection, createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { SandboxStartError } from "../../../errors/sandbox-errors.js";
-import type { SandboxSpec } from "../../sandbox.js";
+import type { SandboxSpec, TcpConnection } from "../../sandbox.js";
 import { CgroupSet } from "./cgroup.js";
 import { createProcessBackend, type ProcessSandbox } from "./index.js";
 import type { ProcessBackend } from "./process-backend.js";
@@ -642,4 +643,79 @@ void describe("ProcessBackend", () => {
       );
     }
   });
+
+  for (const [label, chosen, skip] of [
+    ["with cgroups", backend, noCgroups],
+    ["without cgroups", withoutCgroups, false],
+  ] as const) {
+    void test(
+      `ownsConnection() ${label}: the sandbox's processes own their connections, nobody else's`,
+      { skip },
+      async () => {
+        const connections: TcpConnection[] = [];
+        const server = createServer((socket) => {
+          connections.push({
+            remoteAddress: socket.remoteAddress ?? "",
+            remotePort: socket.remotePort ?? 0,
+            localAddress: socket.localAddress ?? "",
+            localPort: socket.localPort ?? 0,
+          });
+        });
+        server.listen(0, "127.0.0.1");
+        await once(server, "listening");
+        const { port } = server.address() as AddressInfo;
+        try {
+          // The Runtime's own connection, and one from a process it started.
+          const connect = `exec 3<>/dev/tcp/127.0.0.1/${String(port)}`;
+          const mine = await start(
+            "/bin/bash",
+            ["-c", `(${connect}; sleep 30) & ${connect}; echo connected; wait`],
+            { backend: chosen },
+          );
+          const other = await start(
+            "/bin/bash",
+            ["-c", `${connect}; echo connected; sleep 30`],
+            { backend: chosen },
+          );
+          const outsider = createConnection(port, "127.0.0.1");
+          await once(outsider, "connect");
+          await waitUntil(() => connections.length === 4, "four connections");
+          const owned = await Promise.all(
+            connections.map((connection) =>
+              mine.sandbox.ownsConnection(connection),
+            ),
+          );
+          const ownedByOther = await Promise.all(
+            connections.map((connection) =>
+              other.sandbox.ownsConnection(connection),
+            ),
+          );
+          const outsiderIndex = connections.findIndex(
+            (connection) => connection.remotePort === outsider.localPort,
+          );
+          assert.equal(owned.filter(Boolean).length, 2, String(owned));
+          assert.equal(
+            ownedByOther.filter(Boolean).length,
+            1,
+            String(ownedByOther),
+          );
+          assert.equal(
+            owned[outsiderIndex],
+            false,
+            "the test's own connection",
+          );
+          assert.equal(ownedByOther[outsiderIndex], false);
+          outsider.destroy();
+          await mine.sandbox.destroy("test");
+          assert.equal(
+            await mine.sandbox.ownsConnection(connections[0] as TcpConnection),
+            false,
+            "a destroyed sandbox owns nothing",
+          );
+        } finally {
+          server.close();
+        }
+      },
+    );
+  }
 });

@@ -35,12 +35,14 @@ import type {
   SandboxExit,
   SandboxSpec,
   SandboxState,
+  TcpConnection,
 } from "../../sandbox.js";
 import type { CgroupSet } from "./cgroup.js";
 import { deferred, delay } from "../../../util/deferred.js";
 import type { ForkServer, LaunchedProcess } from "./fork-server.js";
 import type { ProgramWrapper, WrappedProgram } from "./program-wrapper.js";
 import { LineSplitter } from "./line-splitter.js";
+import { anyHoldsSocket, processTree } from "./socket-holders.js";
 
 /**
  * How long, after the Runtime and everything in its group and cgroup were killed, output may take
@@ -99,6 +101,7 @@ export class ProcessSandbox implements Sandbox {
   readonly #closed: Promise<unknown>;
   readonly #child: LaunchedProcess;
   readonly #cgroup: CgroupSet | undefined;
+  readonly #forkServer: ForkServer;
   #state: SandboxState = "running";
   #timings: ProcessSandboxTimings;
   /** Set once the Runtime has been reaped. */
@@ -130,6 +133,7 @@ export class ProcessSandbox implements Sandbox {
     this.pid = child.pid;
     this.#child = child;
     this.#cgroup = options.cgroup;
+    this.#forkServer = options.forkServer;
     this.#timings = timings;
     this.exited = this.#exited.promise;
     // Listeners are attached in the same tick as spawn(), so no output and no event is missed.
@@ -253,6 +257,26 @@ export class ProcessSandbox implements Sandbox {
   peakMemoryBytes(): Promise<number | undefined> {
     if (!this.#finished) this.#samplePeak();
     return Promise.resolve(this.#peak);
+  }
+
+  /**
+   * True when a process of this sandbox opened `connection`: the fork server's relay for it (an
+   * isolated network), or a socket made in its cgroup v2. Without a cgroup v2 the socket must be
+   * held by one of its processes (its cgroup's, or the Runtime's process tree). False when it is no
+   * longer running, or when the kernel could not tell.
+   */
+  async ownsConnection(connection: TcpConnection): Promise<boolean> {
+    if (this.#state !== "running") return false;
+    const owner = await this.#forkServer.identify(connection);
+    if (owner.kind === "relay") return owner.pid === this.pid;
+    if (owner.kind !== "socket") return false;
+    const cgroupId = this.#cgroup?.cgroupId();
+    if (cgroupId !== undefined && owner.cgroupId !== 0n)
+      return owner.cgroupId === cgroupId;
+    return anyHoldsSocket(
+      this.#cgroup?.pids() ?? processTree(this.pid),
+      owner.inode,
+    );
   }
 
   /** True from a call of freeze() until the next call of thaw() (or the sandbox's end). */
