@@ -21,7 +21,8 @@
  *                                        stderr and exec-status pipes (thaw opens them through
  *                                        /proc/<pid of thaw-spawner>/fd/ and then releases them)
  *   event    "F id errno\n"              the pipes or the fork failed: nothing was started
- *   event    "X pid code signal\n"       a child was reaped: exit code, or -1 and the signal
+ *   event    "X pid code signal\n"       a child was reaped: exit code, or -1 and the signal; also
+ *                                        an orphan of one (thaw-spawner is a child subreaper)
  *   request  "W" id " " CLIENT_IP " " CLIENT_PORT " " SERVER_IP " " SERVER_PORT "\n"
  *                                        who: which process opened the TCP connection from
  *                                        CLIENT to SERVER (see Connection owners)
@@ -595,6 +596,9 @@ int main(int argc, char **argv) {
   spawner = getpid();
   pid_t parent = getppid();
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent) return EXIT_HELPER;
+  /* Orphans of the sandboxes come here rather than to the machine's init: a clone restored by
+   * `criu restore -d` (whose parent, criu, exits) is reaped and reported like any child. */
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) return EXIT_HELPER;
   signal(SIGPIPE, SIG_IGN);
 
   sigset_t chld, original;

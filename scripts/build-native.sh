@@ -1,6 +1,7 @@
 #!/bin/sh
-# Builds thaw's native helpers into build/native/: thaw-exec (the Runtime exec helper) and
-# thaw-spawner (the fork server that starts thaw-exec for `thaw serve`).
+# Builds thaw's native helpers into build/native/: thaw-exec (the Runtime exec helper),
+# thaw-spawner (the fork server that starts thaw-exec for `thaw serve`) and thaw-init (PID 1 of a
+# snapshot sandbox: it serves the Runtime API inside and starts the Runtime).
 # Idempotent: a helper is rebuilt only when its source or this script is newer than the binary.
 # Prefers static binaries (fewer pages to map at every spawn): musl-gcc if installed, else
 # gcc -static (glibc), else a dynamic gcc build. Set CC to force a compiler.
@@ -50,8 +51,11 @@ smoke_test() { # smoke_test NAME BINARY: does the binary run here?
   case "$1" in
     thaw-exec) "$2" -- /bin/true ;;
     thaw-spawner) "$2" /bin/true </dev/null >/dev/null ;;
+    # Without arguments it prints its usage and exits 125 (running it needs root: namespaces).
+    thaw-init) "$2" 2>/dev/null; [ $? -eq 125 ] ;;
   esac
 }
 
 build_helper thaw-exec
 build_helper thaw-spawner
+build_helper thaw-init

@@ -13,15 +13,18 @@
  * `Uncaught Exception`, posted to `/runtime/init/error`, and ends the process with status 129 —
  * AWS routes init failures through the same uncaught-exception path.
  *
+ * SnapStart (`AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`, spec §1.8): between loading the handler
+ * and the first `/next`, `afterInit` runs the hooks registered on the `thawSnapStart` global around
+ * `GET /runtime/restore/next` (snap-start.mjs, loaded only then).
+ *
  * Cold start is the point of this product, so the entry imports only what the first Invocation
- * needs; streaming support is loaded only for streaming handlers. A SnapStart `restore/next` step
- * would go between loading the handler and the first iteration (see `afterInit`).
+ * needs; streaming and SnapStart support are loaded only for the functions that use them.
  */
 import { UnhandledPromiseRejection } from './errors.mjs';
 import { logError, patchConsole } from './log-patch.mjs';
 import { RapidClient } from './rapid-client.mjs';
 import { Runtime } from './runtime.mjs';
-import { defineAwsLambdaGlobal, loadUserFunction } from './user-function.mjs';
+import { defineAwsLambdaGlobal, defineSnapStartGlobal, loadUserFunction } from './user-function.mjs';
 
 const handlerString = process.argv[2] ?? process.env._HANDLER;
 if (!handlerString) {
@@ -61,6 +64,7 @@ const beforeExit = {
 process.on('beforeExit', () => onEmptyEventLoop?.());
 
 defineAwsLambdaGlobal();
+const snapStartHooks = defineSnapStartGlobal();
 let userFunction;
 try {
   userFunction = await loadUserFunction(process.cwd(), handlerString);
@@ -70,13 +74,23 @@ try {
 }
 
 if (userFunction !== undefined) {
-  await afterInit();
+  // Loaded before SnapStart's Snapshot, so that a restored clone has nothing left to load.
   const streaming = userFunction.streaming ? await import('./response-stream.mjs') : undefined;
+  await afterInit();
   new Runtime({ client, userFunction, errorCallbacks, beforeExit, onFatal, streaming }).scheduleIteration();
 }
 
-/** The place for SnapStart's before-snapshot hooks and `GET /runtime/restore/next` (spec §1.8). */
-async function afterInit() {}
+/**
+ * SnapStart's hooks and `GET /runtime/restore/next` when the environment is a SnapStart one
+ * (snap-start.mjs); nothing otherwise. A failure there ends the process with status 64 (before the
+ * Snapshot) or 65 (after the restore), once it has been reported.
+ */
+async function afterInit() {
+  if (process.env.AWS_LAMBDA_INITIALIZATION_TYPE !== 'snap-start') return;
+  const { runSnapStart } = await import('./snap-start.mjs');
+  const exitStatus = await runSnapStart({ client, hooks: snapStartHooks, errorCallbacks, beforeExit });
+  if (exitStatus !== undefined) process.exit(exitStatus);
+}
 
 function failInit(error, code) {
   const exit = () => process.exit(code);

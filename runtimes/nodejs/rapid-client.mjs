@@ -1,6 +1,7 @@
 /**
  * The Runtime API client (spec §1): `GET /next`, `POST /response`, `POST /error`,
- * `POST /init/error`, and the streaming `POST /response` used by `streamifyResponse` handlers.
+ * `POST /init/error`, the streaming `POST /response` used by `streamifyResponse` handlers, and
+ * SnapStart's `GET /restore/next` and `POST /restore/error` (spec §1.8).
  *
  * One keep-alive socket serves every call (an `http.Agent` with `maxSockets: 1`, as the RIC's
  * streaming client does): the Runtime talks to one endpoint, strictly one request at a time, and
@@ -15,6 +16,8 @@ import { toRapidResponse } from './errors.mjs';
 
 const API_PREFIX = '/2018-06-01/runtime';
 const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
+/** The error-type header of `/restore/error`, as AWS's Python and Java clients send it. */
+const AFTER_RESTORE_ERROR = 'Runtime.AfterRestoreError';
 
 /** Thrown when the Runtime API answers `/next` with something other than 200. */
 export class RuntimeApiError extends Error {}
@@ -49,30 +52,20 @@ export class RapidClient {
    * Long-polls for the next Invocation. Resolves `{ body, headers }` with lower-case header names.
    * @throws {RuntimeApiError} on a non-200 answer; the platform wants the Runtime to exit then.
    */
-  nextInvocation(isRetry = false) {
-    return new Promise((resolve, reject) => {
-      const req = this.#request('GET', `${API_PREFIX}/invocation/next`, {}, (res) => {
-        const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) {
-            reject(new RuntimeApiError(`GET /next answered ${res.statusCode}: ${body}`));
-          } else {
-            resolve({ body, headers: res.headers });
-          }
-        });
-      });
-      req.on('error', (error) => {
-        if (!isRetry && isStaleSocket(req, error)) {
-          resolve(this.nextInvocation(true));
-        } else {
-          reject(error);
-        }
-      });
-      req.end();
-    });
+  async nextInvocation() {
+    const { statusCode, body, headers } = await this.#get(`${API_PREFIX}/invocation/next`);
+    if (statusCode !== 200) throw new RuntimeApiError(`GET /next answered ${statusCode}: ${body}`);
+    return { body, headers };
+  }
+
+  /**
+   * `GET /restore/next` (SnapStart, spec §1.8): pending while the platform takes the Snapshot;
+   * resolves in each clone restored from it. The answer's body is empty.
+   * @throws {RuntimeApiError} on any answer but 200, which AWS's clients treat as fatal.
+   */
+  async restoreNext() {
+    const { statusCode, body } = await this.#get(`${API_PREFIX}/restore/next`);
+    if (statusCode !== 200) throw new RuntimeApiError(`GET /restore/next answered ${statusCode}: ${body}`);
   }
 
   /** Posts a serialised result (see {@link serializeResult}) as `application/json`. */
@@ -94,10 +87,22 @@ export class RapidClient {
     );
   }
 
-  /** Posts an init failure; the caller exits afterwards (spec §1.2). */
-  postInitError(error) {
+  /**
+   * Posts an init failure; the caller exits afterwards (spec §1.2). The error-type header names
+   * the document's `errorType`, or `errorType` when given (`Runtime.BeforeSnapshotError`).
+   */
+  postInitError(error, errorType) {
     const document = toRapidResponse(error);
-    return this.#post(`${API_PREFIX}/init/error`, JSON.stringify(document), headerFor(document.errorType));
+    return this.#post(`${API_PREFIX}/init/error`, JSON.stringify(document), headerFor(errorType ?? document.errorType));
+  }
+
+  /** Posts an after-restore hook's failure (`Runtime.AfterRestoreError`); the caller exits afterwards. */
+  postRestoreError(error) {
+    return this.#post(
+      `${API_PREFIX}/restore/error`,
+      JSON.stringify(toRapidResponse(error)),
+      headerFor(AFTER_RESTORE_ERROR),
+    );
   }
 
   /**
@@ -123,6 +128,28 @@ export class RapidClient {
     );
     req.on('error', onError);
     return req;
+  }
+
+  /** A GET whose whole answer is read: `{ statusCode, body, headers }`, headers lower-case. */
+  #get(path, isRetry = false) {
+    return new Promise((resolve, reject) => {
+      const req = this.#request('GET', path, {}, (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          resolve({ statusCode: res.statusCode, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers });
+        });
+      });
+      req.on('error', (error) => {
+        if (!isRetry && isStaleSocket(req, error)) {
+          resolve(this.#get(path, true));
+        } else {
+          reject(error);
+        }
+      });
+      req.end();
+    });
   }
 
   #post(path, bodyText, headers) {

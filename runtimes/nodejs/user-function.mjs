@@ -61,6 +61,46 @@ export function defineAwsLambdaGlobal() {
 }
 
 /**
+ * @typedef {object} SnapStartHook
+ * @property {Function} hook
+ * @property {unknown[]} args
+ */
+
+/**
+ * Defines the `thawSnapStart` global, thaw's SnapStart runtime hooks for Node.js (AWS has none
+ * for Node.js; the API mirrors AWS's Python library `snapshot_restore_py`):
+ * `thawSnapStart.registerBeforeSnapshot(hook, ...args)` and
+ * `thawSnapStart.registerAfterRestore(hook, ...args)`, each returning `hook`.
+ *
+ * A global rather than an importable module because a handler's `import` cannot reach this
+ * runtime: ES modules resolve bare specifiers from the importing file's folder only (NODE_PATH is
+ * for `require`), and a function that feature-detects the global (`globalThis.thawSnapStart?.…`)
+ * runs unchanged on AWS and in unit tests. Defined whatever the initialization type, before the
+ * handler loads; the hooks run only under SnapStart (snap-start.mjs).
+ *
+ * @returns {{ beforeSnapshot: SnapStartHook[], afterRestore: SnapStartHook[] }} the live
+ *   registries, in registration order
+ */
+export function defineSnapStartGlobal() {
+  const registries = { beforeSnapshot: [], afterRestore: [] };
+  const register = (registry, name) => (hook, ...args) => {
+    if (typeof hook !== 'function') throw new TypeError(`thawSnapStart.${name}: the hook must be a function`);
+    registry.push({ hook, args });
+    return hook;
+  };
+  Object.defineProperty(globalThis, 'thawSnapStart', {
+    value: Object.freeze({
+      registerBeforeSnapshot: register(registries.beforeSnapshot, 'registerBeforeSnapshot'),
+      registerAfterRestore: register(registries.afterRestore, 'registerAfterRestore'),
+    }),
+    enumerable: false,
+    writable: false,
+    configurable: false,
+  });
+  return registries;
+}
+
+/**
  * Loads the handler named by `handlerString`, relative to `appRoot` (the task root, the cwd).
  * @returns {Promise<{ handler: Function, streaming: boolean, highWaterMark: number | undefined, isAsync: boolean }>}
  * @throws {MalformedHandlerName | ImportModuleError | UserCodeSyntaxError | HandlerNotFound}

@@ -6,10 +6,11 @@ interpreter, while ``_socket`` costs a fraction of a millisecond (measured with
 ``python -X importtime`` on 3.11 to 3.13). awslambdaric avoids the same cost with a C++ client.
 
 Only what the Runtime API needs is implemented: requests with a ``Content-Length`` body, responses
-with ``Content-Length``, ``Transfer-Encoding: chunked`` or read-until-close bodies. The long poll on
-``/next`` has no timeout (spec 1.1). A connection that the server closed while idle is detected by
-an empty read before any response byte, and the request is sent once more on a new connection;
-that is safe because the server never saw the first attempt.
+with ``Content-Length``, ``Transfer-Encoding: chunked`` or read-until-close bodies. The long polls
+on ``/next`` and SnapStart's ``/restore/next`` have no timeout (spec 1.1, 1.8). A connection that
+the server closed while idle is detected by an empty read before any response byte, and the
+request is sent once more on a new connection; that is safe because the server never saw the
+first attempt.
 """
 
 import _socket
@@ -18,9 +19,26 @@ _API_PREFIX = "/2018-06-01/runtime"
 _ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 _RECV_SIZE = 65536
 
+# The error types of the SnapStart phases (awslambdaric FaultException): the header of the
+# /init/error post when a before-snapshot hook or restore/next fails, and of /restore/error.
+BEFORE_SNAPSHOT_ERROR = "Runtime.BeforeSnapshotError"
+AFTER_RESTORE_ERROR = "Runtime.AfterRestoreError"
+
 
 class RuntimeApiError(Exception):
     """The Runtime API answered unexpectedly or the connection broke."""
+
+
+class LambdaRuntimeClientError(RuntimeApiError):
+    """A SnapStart call (``restore/next``, ``restore/error``) was not answered as expected. Named
+    as awslambdaric's error, because a failed ``restore/next`` is reported to the platform under
+    that class name (the ``errorType`` of the ``Runtime.BeforeSnapshotError`` document)."""
+
+    def __init__(self, endpoint, status, body):
+        super().__init__(
+            "Request to Lambda Runtime '%s' endpoint failed. Reason: '%d'. Response body: '%s'"
+            % (endpoint, status, body.decode("utf-8", "replace"))
+        )
 
 
 class InvocationRequest:
@@ -76,7 +94,9 @@ class RapidClient:
         )
 
     def post_init_error(self, body, error_type):
-        """``POST /init/error``; the caller exits afterwards (spec 1.2).
+        """``POST /init/error``; the caller exits afterwards (spec 1.2). ``error_type`` goes in
+        ``Lambda-Runtime-Function-Error-Type``: the document's own type, or
+        ``Runtime.BeforeSnapshotError`` for a SnapStart failure before the Snapshot.
 
         :raises RuntimeApiError: when the answer is not 202, as awslambdaric raises.
         """
@@ -91,6 +111,33 @@ class RapidClient:
                 "Request to Lambda Runtime '/2018-06-01/runtime/init/error' endpoint failed. "
                 "Reason: '%d'. Response body: '%s'" % (status, answer.decode("utf-8", "replace"))
             )
+
+    def restore_next(self):
+        """``GET /restore/next`` (SnapStart, spec 1.8): blocks while the platform takes the Snapshot
+        and returns once this process is a restored clone. The answer has an empty body.
+
+        :raises LambdaRuntimeClientError: on any status but 200, as awslambdaric raises.
+        """
+        endpoint = _API_PREFIX + "/restore/next"
+        status, _, answer = self._request(b"GET", endpoint, None, ())
+        if status != 200:
+            raise LambdaRuntimeClientError(endpoint, status, answer)
+
+    def post_restore_error(self, body):
+        """``POST /restore/error`` with ``Lambda-Runtime-Function-Error-Type:
+        Runtime.AfterRestoreError``; the caller exits afterwards (spec 1.8).
+
+        :raises LambdaRuntimeClientError: when the answer is not 202, as awslambdaric raises.
+        """
+        endpoint = _API_PREFIX + "/restore/error"
+        status, _, answer = self._request(
+            b"POST",
+            endpoint,
+            body,
+            ((b"Content-Type", b"application/json"),) + _error_type_header(AFTER_RESTORE_ERROR),
+        )
+        if status != 202:
+            raise LambdaRuntimeClientError(endpoint, status, answer)
 
     # -- transport ---------------------------------------------------------------------------
 

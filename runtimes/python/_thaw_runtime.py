@@ -17,8 +17,13 @@ Behaviour follows AWS's runtime interface client, awslambdaric (``bootstrap.py``
   always sends one), else given as bytes. The result is JSON (``application/json``); ``bytes``
   are passed through as ``application/unknown``.
 
+- SnapStart (``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start``, spec 1.8), in ``_after_init``: the
+  before-snapshot hooks of ``snapshot_restore_py`` and ``GET /runtime/restore/next``, then the
+  reseeding of what the clone shares with its siblings, then the after-restore hooks. Failures
+  are reported as awslambdaric's ``on_init_complete`` reports them (exit status 64 and 65).
+
 Start-up cost is kept to what the first Invocation needs; see _thaw_logging, _thaw_json and
-_thaw_rapid for the imports avoided. A SnapStart ``restore/next`` step would go in ``_after_init``.
+_thaw_rapid for the imports avoided.
 """
 
 import os
@@ -26,6 +31,11 @@ import sys
 import time
 
 import _thaw_json
+
+# Imported while this folder is still on sys.path (it is taken off in _prepare_sys_path): the
+# function's own ``import snapshot_restore_py`` then finds this module in sys.modules, so the
+# function and the runtime share one hook registry. The module imports nothing.
+import snapshot_restore_py
 from _thaw_logging import (
     Unbuffered,
     create_log_sink,
@@ -34,7 +44,7 @@ from _thaw_logging import (
     log_warning,
     set_request,
 )
-from _thaw_rapid import RapidClient
+from _thaw_rapid import BEFORE_SNAPSHOT_ERROR, RapidClient
 
 _RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -338,9 +348,84 @@ def _prepare_sys_path(task_root):
     sys.path[0:0] = [task_root, "/opt/python/lib/%s/site-packages" % version, "/opt/python"]
 
 
+# -- SnapStart ----------------------------------------------------------------------------------
+
+_SNAP_START = "snap-start"
+# awslambdaric's on_init_complete: sys.exit(64) when a before-snapshot hook or restore/next fails,
+# sys.exit(65) when an after-restore hook fails. (The Java client exits 64 in both cases.)
+_BEFORE_SNAPSHOT_EXIT_STATUS = 64
+_AFTER_RESTORE_EXIT_STATUS = 65
+
+
 def _after_init(client, log_sink):
-    """Hook point for SnapStart: before-snapshot hooks and ``GET /runtime/restore/next`` when
-    ``AWS_LAMBDA_INITIALIZATION_TYPE`` is ``snap-start`` (spec 1.8). Not implemented."""
+    """SnapStart's part of init, when ``AWS_LAMBDA_INITIALIZATION_TYPE`` is ``snap-start`` (spec
+    1.8); nothing otherwise.
+
+    1. The before-snapshot hooks, in the reverse order of registration, popped off the registry
+       (awslambdaric ``lambda_runtime_hooks_runner.run_before_snapshot``); the first to raise
+       stops the others.
+    2. ``GET /runtime/restore/next``, which returns in each clone restored from the Snapshot.
+       A hook's exception or a refused ``restore/next`` is logged as an unhandled error, posted to
+       ``/runtime/init/error`` with ``Lambda-Runtime-Function-Error-Type:
+       Runtime.BeforeSnapshotError`` (the document keeps the exception's own class name as
+       ``errorType``, as awslambdaric's ``build_fault_result`` makes it) and the process exits 64.
+    3. :func:`_reseed_after_restore`.
+    4. The after-restore hooks, in the order of registration; a failure is logged, posted to
+       ``/runtime/restore/error`` (``Runtime.AfterRestoreError``) and the process exits 65.
+
+    As in awslambdaric every exception counts, ``SystemExit`` from a hook included.
+    """
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != _SNAP_START:
+        return
+    try:
+        hooks = snapshot_restore_py.get_before_snapshot()
+        while hooks:
+            func, args, kwargs = hooks.pop()
+            func(*args, **kwargs)
+        client.restore_next()
+    except BaseException:
+        error_result = build_fault_result(sys.exc_info())
+        log_error(error_result, log_sink, _thaw_json.dumps)
+        client.post_init_error(_thaw_json.dumps(error_result).encode("utf-8"), BEFORE_SNAPSHOT_ERROR)
+        sys.exit(_BEFORE_SNAPSHOT_EXIT_STATUS)
+
+    try:
+        _reseed_after_restore()
+        for func, args, kwargs in snapshot_restore_py.get_after_restore():
+            func(*args, **kwargs)
+    except BaseException:
+        error_result = build_fault_result(sys.exc_info())
+        log_error(error_result, log_sink, _thaw_json.dumps)
+        client.post_restore_error(_thaw_json.dumps(error_result).encode("utf-8"))
+        sys.exit(_AFTER_RESTORE_EXIT_STATUS)
+
+
+def _reseed_after_restore():
+    """Gives this clone its own randomness where the state lives in the process's memory, which
+    every clone of the Snapshot starts from (AWS's runtime does none of this; see README.md,
+    "Uniqueness after restore"). Modules the function never loaded hold no state and are not
+    imported here.
+
+    - ``random``: the module-level generator, reseeded from ``os.urandom`` (``random.seed()``).
+    - OpenSSL (``ssl``, through ``_ssl``): ``RAND_add`` of 32 bytes from ``os.urandom`` reseeds
+      the primary DRBG, and the per-thread DRBGs follow it. Without it ``ssl.RAND_bytes`` gives
+      the same bytes in every clone: CRIU restores the process under its old pid, so OpenSSL's
+      fork check does not fire (measured on thaw's CRIU, Python 3.11).
+    - ``tempfile``: its name generator is dropped, so the next temporary name comes from a new
+      ``random.Random()``; the old one reseeds only when the pid changes.
+
+    ``os.urandom``, ``secrets``, ``random.SystemRandom`` and ``uuid.uuid4`` read the kernel at each
+    call and need nothing.
+    """
+    random = sys.modules.get("random")
+    if random is not None and hasattr(random, "SystemRandom"):
+        random.seed()
+    ssl = sys.modules.get("_ssl")
+    if ssl is not None:
+        ssl.RAND_add(os.urandom(32), 32.0)
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None and hasattr(tempfile, "_name_sequence"):
+        tempfile._name_sequence = None
 
 
 _LOG_SINK = None

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { THAW_PATHS } from "../config/paths.js";
 import { InvalidParameterValueError } from "../errors/usage-errors.js";
 import type { SandboxBackend } from "../sandbox/sandbox.js";
+import type { SnapshotBackend } from "../snapshot/snapshot-backend.js";
 
 /** Names of the backends thaw has. */
 export type BackendName = "process" | "namespace";
@@ -43,6 +44,9 @@ const NATIVE = {
   thawSpawnerPath: join(THAW_PATHS.native, "thaw-spawner"),
 };
 
+/** The snapshot backend's PID 1 (native/thaw-init.c). */
+export const THAW_INIT_PATH = join(THAW_PATHS.native, "thaw-init");
+
 /** How each backend is loaded: a dynamic import, so an unused backend costs nothing. */
 const LOADERS: Readonly<
   Record<BackendName, (settings: SandboxSettings) => Promise<SandboxBackend>>
@@ -70,6 +74,21 @@ const LOADERS: Readonly<
     });
   },
 };
+
+/**
+ * Creates the snapshot backend (SnapStart), which starts templates and restores clones; it is not a
+ * backend of its own name but goes with `--snapstart`.
+ */
+export async function createSnapshotBackend(
+  settings: Pick<SandboxSettings, "cpu"> = {},
+): Promise<SnapshotBackend> {
+  const { SnapshotBackend } = await import("../snapshot/snapshot-backend.js");
+  return new SnapshotBackend({
+    ...NATIVE,
+    thawInitPath: THAW_INIT_PATH,
+    ...(settings.cpu === undefined ? {} : { cpu: settings.cpu }),
+  });
+}
 
 /** Creates the backend `settings` name (a bare name uses its default settings). */
 export function createBackend(

@@ -53,10 +53,13 @@ export type ColdStartResult =
       readonly firstInit: InitOutcome;
       /** The outcome that counts: the retry's when there was one, else the first. */
       readonly init: InitOutcome;
+      /** True for a SnapStart clone: `init` is its restore (snap-start.ts). */
+      readonly restored?: true;
     }
   | {
       readonly environment: undefined;
-      readonly entrypointError: SandboxStartError;
+      /** Why the program could not be executed; undefined for a SnapStart template's failed init. */
+      readonly entrypointError: SandboxStartError | undefined;
       readonly firstInit: InitFailure;
       readonly init: InitFailure;
     };
@@ -127,7 +130,11 @@ export async function coldStart(
 /** The Invoke-side view of a cold start's init: what goes on the REPORT line. */
 export function initDurations(
   start: ColdStartResult,
-): { initDurationMs: number } | { suppressedInitDurationMs: number } {
+):
+  | { initDurationMs: number }
+  | { suppressedInitDurationMs: number }
+  | { restoreDurationMs: number } {
+  if ("restored" in start) return { restoreDurationMs: start.init.durationMs };
   // Only a first, successful init is reported as Init Duration; a retried one is folded into the
   // Invocation's Duration (spec §1.7).
   return start.firstInit.status === "success"

@@ -28,6 +28,8 @@ import {
   initReportLine,
   initStartLine,
   reportLine,
+  restoreReportLine,
+  restoreStartLine,
   startLine,
   taskTimedOutLine,
 } from "../protocol/log-lines.js";
@@ -42,7 +44,9 @@ import {
   RuntimeChannel,
   type InitErrorReport,
   type RuntimeAnswer,
+  type SnapStartPhase,
 } from "../runtime-api/runtime-channel.js";
+import type { RestoredClone } from "../snapshot/snapshot-backend.js";
 import type {
   Sandbox,
   SandboxBackend,
@@ -70,16 +74,29 @@ export interface ExecutionEnvironmentOptions {
   readonly initializationType?: InitializationType;
   /**
    * `init` for a normal init; `invoke` for the suppressed init Lambda runs inside an Invocation after
-   * a failed one (no INIT_START line; INIT_REPORT says `Phase: invoke`).
+   * a failed one (no INIT_START line; INIT_REPORT says `Phase: invoke`); `restore` for a SnapStart
+   * clone (RESTORE_START and RESTORE_REPORT instead), set by {@link ExecutionEnvironment.restore}.
    * @default "init"
    */
-  readonly phase?: "init" | "invoke";
+  readonly phase?: "init" | "invoke" | "restore";
   /**
    * The init phase's time limit.
    * @default 10000 (Lambda's on-demand limit)
    */
   readonly initTimeoutMs?: number;
+  /**
+   * A SnapStart template: its Runtime API listens on this Unix socket (the snapshot backend's
+   * thaw-init relays to it), `/restore/next` ends its init, and the Runtime is told
+   * `AWS_LAMBDA_INITIALIZATION_TYPE=snap-start`. `backend` must be the snapshot backend's template.
+   */
+  readonly snapshotTemplate?: { readonly runtimeApiPath: string };
 }
+
+/**
+ * Lambda's limit on a SnapStart restore: the Runtime's restore and after-restore hooks must finish
+ * in 10 s (spec §1.8).
+ */
+export const RESTORE_TIMEOUT_MS = 10_000;
 
 /** How init ended. */
 export type InitOutcome =
@@ -112,6 +129,11 @@ export interface InvokeRequest {
   readonly cognitoIdentity?: string;
   /** Printed as `Init Duration` on this Invocation's REPORT line (and billed with it). */
   readonly initDurationMs?: number;
+  /**
+   * Printed as `Restore Duration` and `Billed Restore Duration` on this Invocation's REPORT line:
+   * the first Invocation of a SnapStart clone.
+   */
+  readonly restoreDurationMs?: number;
   /**
    * A suppressed init that ran inside this Invocation (after a failed one): folded into its Duration,
    * with no separate Init Duration (spec §1.7).
@@ -161,7 +183,37 @@ export interface InvokeOutcome extends InvokeAnswer {
 interface ChannelSignals {
   readonly ready: Deferred<undefined>;
   readonly initError: Deferred<InitErrorReport>;
+  readonly restoreError: Deferred<InitErrorReport>;
   onIdle: (() => void) | undefined;
+}
+
+/** A channel and the signals its events resolve. */
+function newChannel(snapStart: SnapStartPhase | undefined): {
+  channel: RuntimeChannel;
+  signals: ChannelSignals;
+} {
+  const signals: ChannelSignals = {
+    ready: deferred<undefined>(),
+    initError: deferred<InitErrorReport>(),
+    restoreError: deferred<InitErrorReport>(),
+    onIdle: undefined,
+  };
+  const channel = new RuntimeChannel(
+    {
+      onReady: () => {
+        signals.ready.resolve(undefined);
+      },
+      onInitError: (report) => {
+        signals.initError.resolve(report);
+      },
+      onRestoreError: (report) => {
+        signals.restoreError.resolve(report);
+      },
+      onIdle: () => signals.onIdle?.(),
+    },
+    snapStart,
+  );
+  return { channel, signals };
 }
 
 /**
@@ -177,7 +229,7 @@ const INIT_ERROR_EXIT_GRACE_MS = 1_000;
 export class ExecutionEnvironment {
   readonly id = randomUUID();
   readonly config: FunctionConfig;
-  readonly #options: ExecutionEnvironmentOptions;
+  readonly #options: Omit<ExecutionEnvironmentOptions, "backend">;
   readonly #channel: RuntimeChannel;
   readonly #server: RuntimeApiServer;
   readonly #sandbox: Sandbox;
@@ -197,7 +249,7 @@ export class ExecutionEnvironment {
   #destroyed: Promise<void> | undefined;
 
   private constructor(
-    options: ExecutionEnvironmentOptions,
+    options: Omit<ExecutionEnvironmentOptions, "backend">,
     channel: RuntimeChannel,
     server: RuntimeApiServer,
     sandbox: Sandbox,
@@ -226,29 +278,25 @@ export class ExecutionEnvironment {
     options: ExecutionEnvironmentOptions,
   ): Promise<ExecutionEnvironment> {
     const requestedAt = performance.now();
-    const signals: ChannelSignals = {
-      ready: deferred<undefined>(),
-      initError: deferred<InitErrorReport>(),
-      onIdle: undefined,
-    };
-    const channel = new RuntimeChannel({
-      onReady: () => {
-        signals.ready.resolve(undefined);
-      },
-      onInitError: (report) => {
-        signals.initError.resolve(report);
-      },
-      onIdle: () => signals.onIdle?.(),
-    });
+    const template = options.snapshotTemplate;
+    const { channel, signals } = newChannel(
+      template === undefined ? undefined : "snapshot",
+    );
     // Only this environment's Runtime may use its Runtime API; the check waits for the sandbox,
-    // which the Runtime may connect from before create() has returned.
+    // which the Runtime may connect from before create() has returned. A template's is a Unix
+    // socket, reached only through its thaw-init.
     const started = deferred<Sandbox | undefined>();
-    const server = await RuntimeApiServer.start(channel, {
-      admit: async (connection) => {
-        const sandbox = await started.promise;
-        return sandbox?.ownsConnection(connection) ?? false;
-      },
-    });
+    const server = await RuntimeApiServer.start(
+      channel,
+      template === undefined
+        ? {
+            admit: async (connection) => {
+              const sandbox = await started.promise;
+              return sandbox?.ownsConnection(connection) ?? false;
+            },
+          }
+        : { path: template.runtimeApiPath },
+    );
     const { config, launch } = options;
     if (options.phase !== "invoke") {
       options.onLog(
@@ -264,9 +312,11 @@ export class ExecutionEnvironment {
       taskRoot: options.taskRoot,
       runtimeDir: options.runtimeDir,
       logStreamName: newLogStreamName(config.version),
-      ...(options.initializationType === undefined
-        ? {}
-        : { initializationType: options.initializationType }),
+      ...(template !== undefined
+        ? { initializationType: "snap-start" as const }
+        : options.initializationType === undefined
+          ? {}
+          : { initializationType: options.initializationType }),
     });
     let sandbox: Sandbox;
     try {
@@ -298,6 +348,60 @@ export class ExecutionEnvironment {
     );
   }
 
+  /**
+   * Starts an environment from a SnapStart snapshot: `restoreClone` restores a clone (paused), its
+   * Runtime API is started where the clone looks for it, and the clone resumes. `init()` then waits
+   * for the restore to end (the Runtime's first `/next`) and prints `RESTORE_REPORT` when it fails;
+   * its `durationMs` is the Restore Duration. Prints nothing when it succeeds (REPORT carries it).
+   * @throws {SandboxStartError} when the clone cannot be restored.
+   */
+  static async restore(
+    options: Omit<ExecutionEnvironmentOptions, "backend" | "snapshotTemplate">,
+    restoreClone: () => Promise<RestoredClone>,
+  ): Promise<ExecutionEnvironment> {
+    const requestedAt = performance.now();
+    const { channel, signals } = newChannel("restore");
+    const { config, launch } = options;
+    options.onLog(
+      restoreStartLine(
+        launch.runtimeVersion,
+        runtimeVersionArn(config.region, launch.runtimeVersion),
+      ),
+      "platform",
+    );
+    let clone: RestoredClone;
+    try {
+      clone = await restoreClone();
+    } catch (error) {
+      options.onLog(
+        restoreReportLine({
+          restoreDurationMs: performance.now() - requestedAt,
+          status: "error",
+        }),
+        "platform",
+      );
+      throw error;
+    }
+    let server: RuntimeApiServer;
+    try {
+      server = await RuntimeApiServer.start(channel, {
+        path: clone.upstreamPath,
+      });
+      clone.resume();
+    } catch (error) {
+      await clone.sandbox.destroy("its Runtime API could not start");
+      throw error;
+    }
+    return new ExecutionEnvironment(
+      { ...options, phase: "restore", initTimeoutMs: RESTORE_TIMEOUT_MS },
+      channel,
+      server,
+      clone.sandbox,
+      signals,
+      { requestedAt, spawnedAt: performance.now() },
+    );
+  }
+
   get state(): EnvironmentState {
     return this.#state;
   }
@@ -318,28 +422,41 @@ export class ExecutionEnvironment {
     const winner = await Promise.race([
       this.#signals.ready.promise.then(() => "ready" as const),
       this.#signals.initError.promise.then((report) => ({ report })),
+      this.#signals.restoreError.promise.then((report) => ({ report })),
       this.#sandbox.exited.then((exit) => ({ exit })),
       timeout.promise,
     ]);
     timeout.cancel();
     const durationMs = performance.now() - this.#createdAt;
+    const phase = this.#options.phase ?? "init";
+    const reportLineOf = (
+      status: "timeout" | "error" | undefined,
+      errorType?: string,
+    ): string =>
+      phase === "restore"
+        ? restoreReportLine({
+            restoreDurationMs: durationMs,
+            ...(status === undefined ? {} : { status }),
+            ...(errorType === undefined ? {} : { errorType }),
+          })
+        : initReportLine({
+            initDurationMs: durationMs,
+            phase,
+            status,
+            ...(errorType === undefined ? {} : { errorType }),
+          });
     if (winner === "ready") {
       this.#transition("initializing", "ready");
+      // A SnapStart template and a clone report their init (restore) even when it succeeds.
+      if (phase === "restore" || this.#options.snapshotTemplate !== undefined)
+        this.#options.onLog(reportLineOf(undefined), "platform");
       return { status: "success", durationMs };
     }
     this.#fail();
-    const phase = this.#options.phase ?? "init";
     if (winner === "timeout") {
-      await this.#kill("init timed out");
+      await this.#kill(`${phase} timed out`);
       const maxMemoryUsedMB = await this.#maxMemoryUsedMB();
-      this.#options.onLog(
-        initReportLine({
-          initDurationMs: durationMs,
-          phase,
-          status: "timeout",
-        }),
-        "platform",
-      );
+      this.#options.onLog(reportLineOf("timeout"), "platform");
       return { status: "timeout", durationMs, maxMemoryUsedMB };
     }
     let report: InitErrorReport | undefined;
@@ -361,15 +478,7 @@ export class ExecutionEnvironment {
         : exit?.oomKilled === true
           ? "Runtime.OutOfMemory"
           : "Runtime.ExitError";
-    this.#options.onLog(
-      initReportLine({
-        initDurationMs: durationMs,
-        phase,
-        status: "error",
-        errorType,
-      }),
-      "platform",
-    );
+    this.#options.onLog(reportLineOf("error", errorType), "platform");
     return {
       status: "error",
       durationMs,
@@ -509,6 +618,9 @@ export class ExecutionEnvironment {
           ...(request.initDurationMs === undefined
             ? {}
             : { initDurationMs: request.initDurationMs }),
+          ...(request.restoreDurationMs === undefined
+            ? {}
+            : { restoreDurationMs: request.restoreDurationMs }),
           ...(status === "success" ? {} : { status }),
           ...(status === "error" && reportErrorType !== undefined
             ? { errorType: reportErrorType }

@@ -17,19 +17,34 @@ import {
   type RuntimeLaunch,
 } from "../runtimes/resolve-runtime.js";
 import type { SandboxBackend } from "../sandbox/sandbox.js";
+import { SandboxStartError } from "../errors/sandbox-errors.js";
+import { directoryFingerprint } from "../packaging/package-fingerprint.js";
+import { locateCriu } from "../snapshot/criu.js";
+import { SnapshotCache } from "../snapshot/snapshot-cache.js";
 import {
   answerInitFailure,
   coldStart,
   initDurations,
+  type ColdStartResult,
   type InitFailure,
 } from "./cold-start.js";
+import {
+  fileFingerprint,
+  SnapStart,
+  type SnapStartFunction,
+} from "./snap-start.js";
 import {
   type ExecutionEnvironment,
   type InitOutcome,
   type InvokeOutcome,
   type LogSource,
 } from "./execution-environment.js";
-import { createBackend, type SandboxSettings } from "./backends.js";
+import {
+  createBackend,
+  createSnapshotBackend,
+  THAW_INIT_PATH,
+  type SandboxSettings,
+} from "./backends.js";
 
 /** What to invoke. */
 export interface InvokeOnceRequest {
@@ -62,6 +77,17 @@ export interface InvokeOnceOptions {
    * @default the `namespace` backend
    */
   readonly sandbox?: SandboxSettings;
+  /**
+   * SnapStart: restore a clone of the function's snapshot (taken first when the cache has none)
+   * instead of running its init; a restore that fails falls back to a normal init.
+   * @default false
+   */
+  readonly snapStart?: boolean;
+  /**
+   * Where SnapStart snapshots are cached.
+   * @default `.thaw/snapshots`
+   */
+  readonly snapshotDir?: string;
 }
 
 /** The cold start of one Invocation, phase by phase, in milliseconds. */
@@ -121,17 +147,27 @@ export async function invokeOnce(
   if (launch.note !== undefined) options.onNote?.(launch.note);
   const backend = await backendReady;
   const requestId = randomUUID();
-  const cold = await coldStart({
-    config,
-    launch,
-    taskRoot: prepared.taskRoot,
-    runtimeDir: THAW_PATHS.runtimes,
-    backend,
-    onLog: options.onLog,
-    ...(options.initTimeoutMs === undefined
-      ? {}
-      : { initTimeoutMs: options.initTimeoutMs }),
-  });
+  const cold =
+    options.snapStart === true
+      ? await snapStartCold({
+          config,
+          launch,
+          taskRoot: prepared.taskRoot,
+          runtimeDir: THAW_PATHS.runtimes,
+          packageFingerprint:
+            prepared.codeSha256 ?? directoryFingerprint(prepared.taskRoot),
+        })
+      : await coldStart({
+          config,
+          launch,
+          taskRoot: prepared.taskRoot,
+          runtimeDir: THAW_PATHS.runtimes,
+          backend,
+          onLog: options.onLog,
+          ...(options.initTimeoutMs === undefined
+            ? {}
+            : { initTimeoutMs: options.initTimeoutMs }),
+        });
   if (cold.environment === undefined) {
     // The program could not be executed: nothing was spawned.
     const failedAt = performance.now();
@@ -150,6 +186,31 @@ export async function invokeOnce(
   }
   await environment.destroy("invocation finished");
   return result;
+
+  /** A SnapStart cold start: the snapshot (taken if need be), then a restored clone. */
+  async function snapStartCold(
+    fn: SnapStartFunction,
+  ): Promise<ColdStartResult> {
+    const snapshots = await createSnapshotBackend(options.sandbox ?? {});
+    const location = await locateCriu();
+    if (location === undefined)
+      throw new SandboxStartError(
+        "SnapStart needs CRIU, which was not found: run scripts/setup-criu.sh (see thaw doctor).",
+      );
+    const snapStart = new SnapStart({
+      backend: snapshots,
+      cache: new SnapshotCache(options.snapshotDir ?? THAW_PATHS.snapshots),
+      fallbackBackend: backend,
+      tools: {
+        criu: fileFingerprint(location.path),
+        thawInit: fileFingerprint(THAW_INIT_PATH),
+      },
+      ...(options.onNote === undefined ? {} : { onNote: options.onNote }),
+    });
+    const outcome = await snapStart.snapshot(fn, options.onLog);
+    if (outcome.kind === "init-failed") return outcome.cold;
+    return snapStart.restore(outcome.snapshot, fn, options.onLog);
+  }
 
   /** The answer of an Invocation whose cold start failed. */
   function answerFailed(

@@ -36,6 +36,8 @@ export const THAW_PATHS = {
   toolchains: join(THAW_ROOT, ".thaw", "toolchains"),
   /** Content-addressed cache of extracted function packages. */
   packages: join(THAW_ROOT, ".thaw", "packages"),
+  /** SnapStart snapshots (CRIU images), one folder per key. */
+  snapshots: join(THAW_ROOT, ".thaw", "snapshots"),
   /** Fixture function packages built by the set-up. */
   fixtures: join(THAW_ROOT, "build", "fixtures"),
 } as const;

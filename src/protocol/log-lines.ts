@@ -1,6 +1,7 @@
 /**
  * Lambda's platform log lines in the Text format (spec §4.1), fields separated by TAB. This is the one
- * module that writes them; everything that prints INIT_START, START, END, REPORT or INIT_REPORT calls it.
+ * module that writes them; everything that prints INIT_START, START, END, REPORT, INIT_REPORT or the
+ * SnapStart lines RESTORE_START and RESTORE_REPORT calls it.
  */
 
 /** Statuses of the new-style REPORT and INIT_REPORT suffixes. */
@@ -12,6 +13,30 @@ export function initStartLine(
   runtimeVersionArn: string,
 ): string {
   return `INIT_START Runtime Version: ${runtimeVersion}\tRuntime Version ARN: ${runtimeVersionArn}`;
+}
+
+/** `RESTORE_START Runtime Version: …	Runtime Version ARN: …`: a SnapStart clone is being restored. */
+export function restoreStartLine(
+  runtimeVersion: string,
+  runtimeVersionArn: string,
+): string {
+  return `RESTORE_START Runtime Version: ${runtimeVersion}\tRuntime Version ARN: ${runtimeVersionArn}`;
+}
+
+/**
+ * `RESTORE_REPORT Restore Duration: … ms`, then `Status: …` and `Error Type: …` when the restore
+ * failed (spec §4.1).
+ */
+export function restoreReportLine(fields: {
+  readonly restoreDurationMs: number;
+  readonly status?: ReportStatus;
+  readonly errorType?: string;
+}): string {
+  let line = `RESTORE_REPORT Restore Duration: ${fields.restoreDurationMs.toFixed(2)} ms`;
+  if (fields.status !== undefined) line += `\tStatus: ${fields.status}`;
+  if (fields.errorType !== undefined)
+    line += `\tError Type: ${fields.errorType}`;
+  return line;
 }
 
 /** `START RequestId: … Version: …` (single spaces, as Lambda prints it). */
@@ -60,14 +85,19 @@ export function reportLine(fields: ReportFields): string {
   return line;
 }
 
-/** `INIT_REPORT Init Duration: … ms	Phase: init	Status: error	Error Type: …` */
+/**
+ * `INIT_REPORT Init Duration: … ms	Phase: init	Status: error	Error Type: …`; for an init that
+ * succeeded (a SnapStart snapshot's), without a status: `INIT_REPORT Init Duration: … ms`.
+ */
 export function initReportLine(fields: {
   readonly initDurationMs: number;
   readonly phase: "init" | "invoke";
-  readonly status: ReportStatus;
+  readonly status: ReportStatus | undefined;
   readonly errorType?: string;
 }): string {
-  let line = `INIT_REPORT Init Duration: ${fields.initDurationMs.toFixed(2)} ms\tPhase: ${fields.phase}\tStatus: ${fields.status}`;
+  let line = `INIT_REPORT Init Duration: ${fields.initDurationMs.toFixed(2)} ms`;
+  if (fields.status === undefined) return line;
+  line += `\tPhase: ${fields.phase}\tStatus: ${fields.status}`;
   if (fields.errorType !== undefined)
     line += `\tError Type: ${fields.errorType}`;
   return line;

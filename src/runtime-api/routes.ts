@@ -10,6 +10,8 @@ export type Route =
   | { readonly kind: "response"; readonly requestId: string }
   | { readonly kind: "error"; readonly requestId: string }
   | { readonly kind: "init-error" }
+  | { readonly kind: "restore-next" }
+  | { readonly kind: "restore-error" }
   | { readonly kind: "ping" }
   | { readonly kind: "method-not-allowed"; readonly allowed: string }
   | { readonly kind: "not-found" };
@@ -25,6 +27,10 @@ export function matchRoute(method: string, url: string): Route {
     return method === "GET" ? { kind: "next" } : notAllowed("GET");
   if (path === `${PREFIX}init/error`)
     return method === "POST" ? { kind: "init-error" } : notAllowed("POST");
+  if (path === `${PREFIX}restore/next`)
+    return method === "GET" ? { kind: "restore-next" } : notAllowed("GET");
+  if (path === `${PREFIX}restore/error`)
+    return method === "POST" ? { kind: "restore-error" } : notAllowed("POST");
   if (path === `/${RUNTIME_API_VERSION}/ping`)
     return method === "GET" ? { kind: "ping" } : notAllowed("GET");
   if (path.startsWith(INVOCATION)) {

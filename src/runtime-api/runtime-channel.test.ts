@@ -208,3 +208,58 @@ test("an unparked /next (client gone) does not swallow the next Invocation", () 
   channel.next(fresh);
   assert.equal(fresh.delivered[0]?.requestId, "a");
 });
+
+test("SnapStart: /restore/next is refused outside a SnapStart init (403 InvalidStateTransition)", () => {
+  const channel = new RuntimeChannel();
+  assert.throws(
+    () => channel.restoreNext(parked()),
+    (error: unknown) =>
+      error instanceof RuntimeApiError &&
+      error.statusCode === 403 &&
+      /only for SnapStart/.test(error.message),
+  );
+  assert.throws(() => {
+    channel.restoreError({ body: Buffer.from("{}"), errorType: undefined });
+  }, RuntimeApiError);
+});
+
+test("SnapStart snapshot phase: /restore/next ends init and stays parked until the channel closes", () => {
+  let ready = 0;
+  const channel = new RuntimeChannel(
+    {
+      onReady: () => {
+        ready += 1;
+      },
+    },
+    "snapshot",
+  );
+  const waiting = parked();
+  assert.equal(channel.restoreNext(waiting), false, "not answered");
+  assert.equal(ready, 1);
+  assert.equal(channel.state, "initializing");
+  channel.close();
+  assert.equal(waiting.dropped, 1);
+});
+
+test("SnapStart restore phase: /restore/next is answered at once, /restore/error reported, the first /next ends the restore", () => {
+  const errors: string[] = [];
+  let ready = 0;
+  const channel = new RuntimeChannel(
+    {
+      onReady: () => {
+        ready += 1;
+      },
+      onRestoreError: (report) => errors.push(report.errorType ?? ""),
+    },
+    "restore",
+  );
+  assert.equal(channel.restoreNext(parked()), true);
+  channel.restoreError({
+    body: Buffer.from("{}"),
+    errorType: "Runtime.AfterRestoreError",
+  });
+  assert.deepEqual(errors, ["Runtime.AfterRestoreError"]);
+  channel.next(parked());
+  assert.equal(ready, 1);
+  assert.throws(() => channel.restoreNext(parked()), RuntimeApiError);
+});

@@ -11,6 +11,14 @@
  * - `responded`: the Runtime answered and has not come back to `/next`; the Invocation (and its
  *   Duration) ends when it does (spec §2.3).
  * - `closed`: terminal; parked `/next` calls are dropped.
+ *
+ * SnapStart (spec §1.8) adds `/restore/next` and `/restore/error`, for a channel made with a
+ * `snapStart` phase; without one they are refused (403). In the `snapshot` phase (the environment
+ * that will be snapshotted), `/restore/next` during init ends init (`onReady`) and stays parked:
+ * the snapshot is taken while the Runtime waits in it, and it is never answered there. In the
+ * `restore` phase (a clone restored from the snapshot), `/restore/next` is answered at once (the
+ * restore is done), the channel stays `initializing` until the Runtime's first `/next`, and
+ * `/restore/error` reports the after-restore hooks' failure (`onRestoreError`).
  */
 import { RuntimeApiError } from "../errors/runtime-api-errors.js";
 import { IllegalStateError } from "../errors/sandbox-errors.js";
@@ -73,7 +81,12 @@ export interface RuntimeChannelEvents {
   onInitError?(report: InitErrorReport): void;
   /** The Runtime is back in `/next` after answering an Invocation. */
   onIdle?(): void;
+  /** The Runtime of a restored clone reported that its after-restore hooks failed. */
+  onRestoreError?(report: InitErrorReport): void;
 }
+
+/** Where a SnapStart environment is in its life; see {@link RuntimeChannel}. */
+export type SnapStartPhase = "snapshot" | "restore";
 
 interface Pending {
   readonly invocation: Invocation;
@@ -90,9 +103,13 @@ export class RuntimeChannel {
   #current: Pending | undefined;
   #answeredId: string | undefined;
   readonly #events: RuntimeChannelEvents;
+  readonly #snapStart: SnapStartPhase | undefined;
+  /** The parked `/restore/next` of the `snapshot` phase. */
+  #parkedRestore: ParkedNext | undefined;
 
-  constructor(events: RuntimeChannelEvents = {}) {
+  constructor(events: RuntimeChannelEvents = {}, snapStart?: SnapStartPhase) {
     this.#events = events;
+    this.#snapStart = snapStart;
   }
 
   get state(): RuntimeChannelState {
@@ -169,6 +186,47 @@ export class RuntimeChannel {
   /** A parked `/next` whose connection closed before an Invocation reached it. */
   unpark(parked: ParkedNext): void {
     if (this.#parked === parked) this.#parked = undefined;
+    if (this.#parkedRestore === parked) this.#parkedRestore = undefined;
+  }
+
+  /**
+   * `GET /runtime/restore/next` (SnapStart): in the `snapshot` phase, init is complete and the
+   * request stays parked (the snapshot is taken meanwhile); in the `restore` phase, answered at once
+   * with `true` (the caller answers 200 with an empty body).
+   * @throws {RuntimeApiError} `InvalidStateTransition` outside a SnapStart init.
+   */
+  restoreNext(parked: ParkedNext): boolean {
+    if (this.#state === "closed") {
+      parked.drop();
+      return false;
+    }
+    if (this.#snapStart === undefined || this.#state !== "initializing") {
+      throw new RuntimeApiError(
+        "InvalidStateTransition",
+        this.#snapStart === undefined
+          ? "/runtime/restore/next is only for SnapStart: this environment's AWS_LAMBDA_INITIALIZATION_TYPE is not snap-start."
+          : `State transition from ${capitalise(this.#state)} to RestoreNext failed: /runtime/restore/next comes before the first /next.`,
+      );
+    }
+    if (this.#snapStart === "restore") return true;
+    this.#parkedRestore?.drop();
+    this.#parkedRestore = parked;
+    this.#events.onReady?.();
+    return false;
+  }
+
+  /**
+   * `POST /runtime/restore/error` (SnapStart): the after-restore hooks of a restored clone failed.
+   * @throws {RuntimeApiError} `InvalidStateTransition` unless this is a restored clone still in init.
+   */
+  restoreError(report: InitErrorReport): void {
+    if (this.#snapStart !== "restore" || this.#state !== "initializing") {
+      throw new RuntimeApiError(
+        "InvalidStateTransition",
+        `State transition from ${capitalise(this.#state)} to RestoreError failed: /runtime/restore/error is only for a SnapStart environment being restored.`,
+      );
+    }
+    this.#events.onRestoreError?.(report);
   }
 
   /**
@@ -225,9 +283,12 @@ export class RuntimeChannel {
     if (this.#state === "closed") return;
     this.#state = "closed";
     const parked = this.#parked;
+    const parkedRestore = this.#parkedRestore;
     this.#parked = undefined;
+    this.#parkedRestore = undefined;
     this.#queued = undefined;
     parked?.drop();
+    parkedRestore?.drop();
   }
 
   #park(parked: ParkedNext): void {

@@ -18,6 +18,7 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
+import { rmSync } from "node:fs";
 import type { AddressInfo, Socket } from "node:net";
 import { RuntimeApiError } from "../errors/runtime-api-errors.js";
 import { MAX_RESPONSE_PAYLOAD_BYTES } from "../protocol/runtime-api.js";
@@ -44,6 +45,12 @@ export interface RuntimeApiServerOptions {
    */
   readonly port?: number;
   /**
+   * A Unix socket path to listen on instead of a TCP port: for a Runtime that reaches its Runtime
+   * API through a relay in its sandbox (the snapshot backend's thaw-init). An old socket file there
+   * is removed first.
+   */
+  readonly path?: string;
+  /**
    * Decides whether a connection may use this Runtime API (true: its own Runtime opened it).
    * Rejections and errors count as false. Without it, every connection is admitted.
    */
@@ -58,6 +65,8 @@ export class RuntimeApiServer {
   readonly #admissions = new WeakMap<Socket, boolean | Promise<boolean>>();
   #closed: Promise<void> | undefined;
   #address = "";
+  /** The Unix socket listened on, if any. */
+  #path: string | undefined;
 
   private constructor(
     server: Server,
@@ -89,7 +98,7 @@ export class RuntimeApiServer {
     );
   }
 
-  /** `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`. */
+  /** `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`; or the socket's path, with `path`. */
   get address(): string {
     return this.#address;
   }
@@ -109,23 +118,34 @@ export class RuntimeApiServer {
       keepAliveTimeout: 0,
     });
     const api = new RuntimeApiServer(server, channel, options.admit);
+    const path = options.path;
+    if (path !== undefined) rmSync(path, { force: true });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(options.port ?? 0, host, () => {
+      const listening = (): void => {
         server.off("error", reject);
         resolve();
-      });
+      };
+      if (path !== undefined) server.listen(path, listening);
+      else server.listen(options.port ?? 0, host, listening);
     });
-    const { port } = server.address() as AddressInfo;
-    api.#address = `${host}:${port}`;
+    if (path !== undefined) {
+      api.#address = path;
+      api.#path = path;
+    } else {
+      const { port } = server.address() as AddressInfo;
+      api.#address = `${host}:${port}`;
+    }
     return api;
   }
 
-  /** Stops the server and drops every connection. Idempotent. */
+  /** Stops the server and drops every connection (and removes its socket file). Idempotent. */
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {
       this.#channel.close();
       this.#server.close(() => {
+        // A Unix socket's file outlives its server; another environment may get the same path.
+        if (this.#path !== undefined) rmSync(this.#path, { force: true });
         resolve();
       });
       this.#server.closeAllConnections();
@@ -175,7 +195,11 @@ export class RuntimeApiServer {
       case "response":
       case "error":
       case "init-error":
+      case "restore-error":
         void this.#post(route, request, response);
+        return;
+      case "restore-next":
+        this.#restoreNext(request, response);
         return;
       case "ping":
         request.resume();
@@ -224,10 +248,35 @@ export class RuntimeApiServer {
     }
   }
 
+  /** `GET /runtime/restore/next`: parked (snapshot phase) or answered 200 at once (restore phase). */
+  #restoreNext(request: IncomingMessage, response: ServerResponse): void {
+    request.resume();
+    let answered = false;
+    const parked: ParkedNext = {
+      deliver: () => undefined,
+      drop: () => {
+        answered = true;
+        response.destroy();
+      },
+    };
+    response.on("close", () => {
+      if (!answered) this.#channel.unpark(parked);
+    });
+    try {
+      if (this.#channel.restoreNext(parked)) {
+        answered = true;
+        response.writeHead(200, { "Content-Length": 0 }).end();
+      }
+    } catch (error) {
+      answered = true;
+      writeReply(response, toReply(error));
+    }
+  }
+
   async #post(
     route:
       | { kind: "response" | "error"; requestId: string }
-      | { kind: "init-error" },
+      | { kind: "init-error" | "restore-error" },
     request: IncomingMessage,
     response: ServerResponse,
   ): Promise<void> {
@@ -253,11 +302,12 @@ export class RuntimeApiServer {
           });
           break;
         case "init-error":
-          reply = handleInitError(this.#channel, {
-            headers: request.headers,
-            trailers,
-            body,
-          });
+        case "restore-error":
+          reply = handleInitError(
+            this.#channel,
+            { headers: request.headers, trailers, body },
+            route.kind === "init-error" ? "init" : "restore",
+          );
           break;
       }
     } catch (error) {

@@ -12,3 +12,18 @@ const NAMES = new Map<number, NodeJS.Signals>(
 export function signalName(number: number): NodeJS.Signals | undefined {
   return NAMES.get(number);
 }
+
+/**
+ * The exit of a process as a wrapper that runs it reports it (bubblewrap, thaw-init): such a wrapper
+ * exits with 128 + N when the process died of signal N, which is turned back into the signal here.
+ */
+export function unwrappedExit(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): { code: number | null; signal: NodeJS.Signals | null } {
+  if (code !== null && code > 128) {
+    const name = signalName(code - 128);
+    if (name !== undefined) return { code: null, signal: name };
+  }
+  return { code, signal };
+}

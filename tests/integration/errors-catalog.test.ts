@@ -247,7 +247,16 @@ test("every error type of the Node.js and Python runtimes is documented, and no 
     declared,
     "runtimes/nodejs/errors.mjs: every error class is named in the loop",
   );
-  const node = nodeClasses.map((name) => `Runtime.${name}`);
+  // …and the `'Runtime.X'` constants of its modules (the SnapStart hooks' error types).
+  const node = [
+    ...new Set([
+      ...nodeClasses.map((name) => `Runtime.${name}`),
+      ...captures(
+        sources(join(THAW_ROOT, "runtimes", "nodejs"), ".mjs"),
+        /'(Runtime\.[A-Za-z]+)'/g,
+      ),
+    ]),
+  ];
   // Python: the `"Runtime.X"` constants of the runtime's modules.
   const python = captures(
     sources(join(THAW_ROOT, "runtimes", "python"), ".py"),

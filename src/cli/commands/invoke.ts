@@ -31,6 +31,7 @@ interface InvokeOptions extends SandboxOptions {
   event?: string;
   clientContext?: string;
   phases?: boolean;
+  snapstart?: boolean;
 }
 
 /** Adds `invoke` to `program`. */
@@ -88,7 +89,11 @@ export function registerInvokeCommand(
       "--client-context <json>",
       "client context JSON passed to the function",
     )
-    .option("--phases", "print the cold start broken into phases");
+    .option("--phases", "print the cold start broken into phases")
+    .option(
+      "--snapstart",
+      "SnapStart: restore a clone of the function's snapshot (taken and cached on first use) instead of running its init; needs root and CRIU (see thaw doctor)",
+    );
   addSandboxOptions(command).action(
     async (packagePath: string, options: InvokeOptions) => {
       const payload = readEvent(options.event);
@@ -138,6 +143,7 @@ export function registerInvokeCommand(
             process.stderr.write(`thaw: note: ${note}\n`);
           },
           sandbox: sandboxSettings(options),
+          snapStart: options.snapstart === true,
         },
       );
       process.stdout.write(result.body);

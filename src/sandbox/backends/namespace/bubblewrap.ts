@@ -22,7 +22,7 @@
  */
 import { existsSync, lstatSync, readlinkSync } from "node:fs";
 import { SandboxStartError } from "../../../errors/sandbox-errors.js";
-import { signalName } from "../../../util/signal-name.js";
+import { unwrappedExit } from "../../../util/signal-name.js";
 import type { SandboxSpec } from "../../sandbox.js";
 import type { IsolatedNetwork } from "../process/fork-server.js";
 import type {
@@ -183,11 +183,7 @@ export class BubblewrapWrapper implements ProgramWrapper {
     code: number | null,
     signal: NodeJS.Signals | null,
   ): { code: number | null; signal: NodeJS.Signals | null } {
-    if (code !== null && code > 128) {
-      const name = signalName(code - 128);
-      if (name !== undefined) return { code: null, signal: name };
-    }
-    return { code, signal };
+    return unwrappedExit(code, signal);
   }
 }
 

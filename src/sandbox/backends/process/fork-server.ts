@@ -96,8 +96,13 @@ interface Spawner {
   readonly launches: Map<string, Deferred<LaunchedProcess | LaunchError>>;
   readonly exits: Map<number, Deferred<ProcessExit>>;
   readonly questions: Map<string, Deferred<ConnectionOwner>>;
+  /** Exits of processes nobody watched yet (orphans it reaped), the latest few, by pid. */
+  readonly unclaimed: Map<number, ProcessExit>;
   gone: boolean;
 }
+
+/** How many exits of unwatched processes thaw-spawner's client remembers. */
+const MAX_UNCLAIMED = 256;
 
 /** Linux's O_CLOEXEC, which `fs.constants` does not export. */
 const O_CLOEXEC = 0o2000000;
@@ -108,6 +113,8 @@ export class ForkServer {
   readonly #thawExecPath: string;
   #spawner: Spawner | undefined;
   #sequence = 0;
+  /** Callers of {@link hold} that have not released it. */
+  #holds = 0;
 
   constructor(spawnerPath: string, thawExecPath: string) {
     this.#spawnerPath = spawnerPath;
@@ -161,6 +168,41 @@ export class ForkServer {
     return answer.promise;
   }
 
+  /**
+   * Keeps thaw-spawner running until the returned function is called, even with nothing pending:
+   * between a `criu restore -d` that exits and the {@link watch} of the clone it left behind.
+   */
+  hold(): () => void {
+    this.#holds += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#holds -= 1;
+      const spawner = this.#spawner;
+      if (spawner !== undefined) this.#retireIfIdle(spawner);
+    };
+  }
+
+  /**
+   * Resolves when the process `pid`, a descendant of thaw-spawner that was orphaned to it (a
+   * restored clone), has been reaped; at once if it already was. Resolves as SIGKILL when
+   * thaw-spawner is gone.
+   */
+  watch(pid: number): Promise<ProcessExit> {
+    const spawner = this.#spawner;
+    if (spawner === undefined || spawner.gone)
+      return Promise.resolve({ code: null, signal: "SIGKILL" });
+    const reaped = spawner.unclaimed.get(pid);
+    if (reaped !== undefined) {
+      spawner.unclaimed.delete(pid);
+      return Promise.resolve(reaped);
+    }
+    const exited = deferred<ProcessExit>();
+    spawner.exits.set(pid, exited);
+    return exited.promise;
+  }
+
   #running(): Spawner {
     if (this.#spawner !== undefined && !this.#spawner.gone)
       return this.#spawner;
@@ -188,6 +230,7 @@ export class ForkServer {
       launches: new Map(),
       exits: new Map(),
       questions: new Map(),
+      unclaimed: new Map(),
       gone: false,
     };
     this.#spawner = spawner;
@@ -273,13 +316,20 @@ export class ForkServer {
         number,
         number,
       ];
-      const exited = spawner.exits.get(pid);
-      spawner.exits.delete(pid);
-      exited?.resolve(
+      const exit: ProcessExit =
         code >= 0
           ? { code, signal: null }
-          : { code: null, signal: signalName(signal) ?? "SIGKILL" },
-      );
+          : { code: null, signal: signalName(signal) ?? "SIGKILL" };
+      const exited = spawner.exits.get(pid);
+      spawner.exits.delete(pid);
+      if (exited !== undefined) exited.resolve(exit);
+      else {
+        spawner.unclaimed.set(pid, exit);
+        for (const old of spawner.unclaimed.keys()) {
+          if (spawner.unclaimed.size <= MAX_UNCLAIMED) break;
+          spawner.unclaimed.delete(old);
+        }
+      }
     }
     this.#retireIfIdle(spawner);
   }
@@ -305,7 +355,10 @@ export class ForkServer {
    * stdin, so that none outlives the sandboxes it started; the next launch starts a new one.
    */
   #retireIfIdle(spawner: Spawner): void {
-    if (spawner.launches.size + spawner.exits.size + spawner.questions.size > 0)
+    if (
+      this.#holds > 0 ||
+      spawner.launches.size + spawner.exits.size + spawner.questions.size > 0
+    )
       return;
     if (this.#spawner === spawner) this.#spawner = undefined;
     spawner.child.stdin.end();

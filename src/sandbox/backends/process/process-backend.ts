@@ -80,6 +80,39 @@ export function lambdaCpus(memoryMB: number): number {
 const DEFAULT_PIDS_LIMIT = 1024;
 const MIB = 1024 * 1024;
 
+/** A new sandbox id, `<thaw's pid>-<n>`, unique in this process across every backend. */
+export function nextSandboxId(): string {
+  sandboxSequence += 1;
+  return `${String(process.pid)}-${String(sandboxSequence)}`;
+}
+
+/**
+ * Makes the cgroups `thaw-<id>` of a sandbox with `memoryMB` (none where `host` has no cgroups):
+ * its memory limit, Lambda's process quota and CPU in proportion to memory.
+ * @throws {SandboxStartError} when they cannot be made.
+ */
+export function sandboxCgroup(
+  host: CgroupHost,
+  id: string,
+  memoryMB: number,
+  options: Pick<ProcessBackendOptions, "pidsLimit" | "cpu">,
+): CgroupSet | undefined {
+  if (host.version === "none") return undefined;
+  try {
+    return CgroupSet.create(host, `thaw-${id}`, {
+      memoryBytes: memoryMB * MIB,
+      pidsMax: options.pidsLimit ?? DEFAULT_PIDS_LIMIT,
+      cpu: { cpus: lambdaCpus(memoryMB), as: options.cpu ?? "shares" },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new SandboxStartError(
+      `cannot make the cgroups of sandbox ${id}: ${message}`,
+      { cause: error },
+    );
+  }
+}
+
 /** Makes sandboxes that are plain child processes, limited and measured by cgroups. */
 export class ProcessBackend implements SandboxBackend {
   readonly name: string;
@@ -140,27 +173,8 @@ export class ProcessBackend implements SandboxBackend {
       );
     }
     const host = await this.#cgroupHost();
-    sandboxSequence += 1;
-    const id = `${String(process.pid)}-${String(sandboxSequence)}`;
-    let cgroup: CgroupSet | undefined;
-    if (host.version !== "none") {
-      try {
-        cgroup = CgroupSet.create(host, `thaw-${id}`, {
-          memoryBytes: spec.memoryMB * MIB,
-          pidsMax: this.#options.pidsLimit ?? DEFAULT_PIDS_LIMIT,
-          cpu: {
-            cpus: lambdaCpus(spec.memoryMB),
-            as: this.#options.cpu ?? "shares",
-          },
-        });
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        throw new SandboxStartError(
-          `cannot make the cgroups of sandbox ${id}: ${message}`,
-          { cause: error },
-        );
-      }
-    }
+    const id = nextSandboxId();
+    const cgroup = sandboxCgroup(host, id, spec.memoryMB, this.#options);
     return ProcessSandbox.start(spec, {
       id,
       forkServer: this.#forkServer,

@@ -125,7 +125,7 @@ export class ProcessSandbox implements Sandbox {
 
   private constructor(
     options: ProcessSandboxStartOptions,
-    spec: SandboxSpec,
+    spec: Pick<SandboxSpec, "onLog">,
     child: LaunchedProcess,
     timings: ProcessSandboxTimings,
   ) {
@@ -167,7 +167,9 @@ export class ProcessSandbox implements Sandbox {
       streams.map(
         (stream) =>
           new Promise((resolve) => {
-            stream.once("close", resolve);
+            // An adopted sandbox's exec-status pipe was read to its end (and closed) before.
+            if (stream.closed) resolve(undefined);
+            else stream.once("close", resolve);
           }),
       ),
     );
@@ -232,6 +234,25 @@ export class ProcessSandbox implements Sandbox {
       );
     }
     return sandbox;
+  }
+
+  /**
+   * A sandbox for a process tree that runs already, started by other means than thaw-exec (a
+   * clone that `criu restore` left behind): `child` has its root's pid, the pipes of its output and
+   * its exit. The caller made `options.cgroup` and put the tree in it.
+   */
+  static adopt(
+    spec: Pick<SandboxSpec, "onLog">,
+    options: ProcessSandboxStartOptions,
+    child: LaunchedProcess,
+  ): ProcessSandbox {
+    const now = performance.now();
+    return new ProcessSandbox(options, spec, child, {
+      createStartedAt: options.createStartedAt,
+      spawnStartedAt: options.createStartedAt,
+      spawnedAt: now,
+      runtimeStartedAt: now,
+    });
   }
 
   get state(): SandboxState {
