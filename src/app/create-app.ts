@@ -5,13 +5,14 @@
  * and running Events finish, then every environment stops. `destroy()` stops everything at once.
  */
 import { loadSamTemplate } from "../config/sam-template.js";
-import { RUNTIME_DIRS } from "../config/paths.js";
+import { RUNTIME_DIRS, THAW_PATHS } from "../config/paths.js";
 import { FunctionRegistry } from "../control-plane/function-registry.js";
 import { registerTemplateFunctions } from "../control-plane/register-template.js";
 import { InvokeApiServer } from "../invoke-api/server.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { createBackend, type SandboxSettings } from "./backends.js";
 import { FunctionInvoker } from "./function-invoker.js";
+import { openSnapStartIfAvailable, type SnapStart } from "./snap-start.js";
 import type { LogSink } from "./pooled-environment.js";
 import { ThawService } from "./thaw-service.js";
 
@@ -38,6 +39,12 @@ export interface ThawAppOptions {
    * @default the `namespace` backend
    */
   readonly sandbox?: SandboxSettings;
+  /**
+   * SnapStart for every function and version (`--snapstart`); without it, only published versions
+   * whose `SnapStart.ApplyOn` is `PublishedVersions`, as on Lambda.
+   * @default false
+   */
+  readonly snapStart?: boolean;
   /** Receives every function's log lines. @default discard */
   readonly onLog?: LogSink;
   /** Receives thaw's own remarks. @default discard */
@@ -91,13 +98,27 @@ export class ThawApp {
         ? {}
         : { accountLimit: options.accountConcurrency },
     );
+    const backend = await createBackend(options.sandbox ?? {});
+    const cpu = options.sandbox?.cpu;
+    let snapStart: Promise<SnapStart | undefined> | undefined;
     const invoker = new FunctionInvoker({
       registry,
       scheduler,
-      backend: await createBackend(options.sandbox ?? {}),
+      backend,
       dirs: RUNTIME_DIRS,
       onLog: options.onLog,
       onNote,
+      snapStart: {
+        everyFunction: options.snapStart === true,
+        // Opened by the first function that asks for it, once.
+        open: () =>
+          (snapStart ??= openSnapStartIfAvailable({
+            snapshotDir: THAW_PATHS.snapshots,
+            fallbackBackend: backend,
+            ...(cpu === undefined ? {} : { cpu }),
+            onNote,
+          })),
+      },
       ...(options.keepAliveMs === undefined
         ? {}
         : { keepAliveMs: options.keepAliveMs }),

@@ -30,6 +30,7 @@ import {
   type RunOutcome,
 } from "../scheduler/invocation-queue.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
+import type { SnapStart } from "./snap-start.js";
 import {
   PooledFunctionEnvironment,
   type LogSink,
@@ -70,6 +71,16 @@ export interface FunctionInvokerOptions {
    * @default 10000 (Lambda's on-demand limit, spec §1.7)
    */
   readonly initTimeoutMs?: number;
+  /**
+   * SnapStart (snap-start.ts): on-demand environments of published versions whose `SnapStart.ApplyOn`
+   * is `PublishedVersions` (of every function and version, with `everyFunction`) are restored from
+   * the function's snapshot. `open` gives SnapStart, or undefined where snapshots cannot work (those
+   * functions then initialise as usual, and a note says so once).
+   */
+  readonly snapStart?: {
+    readonly open: () => Promise<SnapStart | undefined>;
+    readonly everyFunction: boolean;
+  };
 }
 
 /** One synchronous Invocation's input. */
@@ -212,15 +223,32 @@ export class FunctionInvoker {
     const options = this.#options;
     const { config, taskRoot } = resolved;
     let launch: RuntimeLaunch | undefined;
+    const snap = options.snapStart;
+    const snapStart =
+      snap !== undefined &&
+      (snap.everyFunction ||
+        (resolved.settings.snapStartApplyOn === "PublishedVersions" &&
+          resolved.version !== "$LATEST"))
+        ? snap.open()
+        : undefined;
     const pool = new EnvironmentPool<PooledFunctionEnvironment>({
       name: resolved.key,
-      create: (kind: EnvironmentKind) => {
+      create: async (kind: EnvironmentKind) => {
         options.scheduler.scaleUp(resolved.functionName);
         if (launch === undefined) {
           launch = resolveRuntime(config, taskRoot, options.dirs);
           if (launch.note !== undefined) options.onNote(launch.note);
         }
+        const opened = await snapStart;
         return PooledFunctionEnvironment.start({
+          ...(opened === undefined
+            ? {}
+            : {
+                snapStart: {
+                  snapStart: opened,
+                  packageFingerprint: resolved.codeSha256,
+                },
+              }),
           config,
           launch,
           taskRoot,

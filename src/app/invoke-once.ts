@@ -17,10 +17,7 @@ import {
   type RuntimeLaunch,
 } from "../runtimes/resolve-runtime.js";
 import type { SandboxBackend } from "../sandbox/sandbox.js";
-import { SandboxStartError } from "../errors/sandbox-errors.js";
 import { directoryFingerprint } from "../packaging/package-fingerprint.js";
-import { locateCriu } from "../snapshot/criu.js";
-import { SnapshotCache } from "../snapshot/snapshot-cache.js";
 import {
   answerInitFailure,
   coldStart,
@@ -28,23 +25,14 @@ import {
   type ColdStartResult,
   type InitFailure,
 } from "./cold-start.js";
-import {
-  fileFingerprint,
-  SnapStart,
-  type SnapStartFunction,
-} from "./snap-start.js";
+import { openSnapStart, type SnapStartFunction } from "./snap-start.js";
 import {
   type ExecutionEnvironment,
   type InitOutcome,
   type InvokeOutcome,
   type LogSource,
 } from "./execution-environment.js";
-import {
-  createBackend,
-  createSnapshotBackend,
-  THAW_INIT_PATH,
-  type SandboxSettings,
-} from "./backends.js";
+import { createBackend, type SandboxSettings } from "./backends.js";
 
 /** What to invoke. */
 export interface InvokeOnceRequest {
@@ -191,25 +179,14 @@ export async function invokeOnce(
   async function snapStartCold(
     fn: SnapStartFunction,
   ): Promise<ColdStartResult> {
-    const snapshots = await createSnapshotBackend(options.sandbox ?? {});
-    const location = await locateCriu();
-    if (location === undefined)
-      throw new SandboxStartError(
-        "SnapStart needs CRIU, which was not found: run scripts/setup-criu.sh (see thaw doctor).",
-      );
-    const snapStart = new SnapStart({
-      backend: snapshots,
-      cache: new SnapshotCache(options.snapshotDir ?? THAW_PATHS.snapshots),
+    const cpu = options.sandbox?.cpu;
+    const snapStart = await openSnapStart({
+      snapshotDir: options.snapshotDir ?? THAW_PATHS.snapshots,
       fallbackBackend: backend,
-      tools: {
-        criu: fileFingerprint(location.path),
-        thawInit: fileFingerprint(THAW_INIT_PATH),
-      },
+      ...(cpu === undefined ? {} : { cpu }),
       ...(options.onNote === undefined ? {} : { onNote: options.onNote }),
     });
-    const outcome = await snapStart.snapshot(fn, options.onLog);
-    if (outcome.kind === "init-failed") return outcome.cold;
-    return snapStart.restore(outcome.snapshot, fn, options.onLog);
+    return snapStart.coldStart(fn, options.onLog);
   }
 
   /** The answer of an Invocation whose cold start failed. */

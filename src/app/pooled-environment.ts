@@ -27,6 +27,7 @@ import type {
   LogSource,
 } from "./execution-environment.js";
 import { EnvironmentInitError } from "../errors/sandbox-errors.js";
+import type { SnapStart } from "./snap-start.js";
 
 /** Receives every log line of an environment, with the function it belongs to. */
 export type LogSink = (
@@ -50,6 +51,15 @@ export interface PooledEnvironmentOptions {
    * @default 10000 (Lambda's on-demand limit, spec §1.7)
    */
   readonly initTimeoutMs?: number;
+  /**
+   * SnapStart: an on-demand environment is a clone restored from the function's snapshot (taken by
+   * the first one that needs it), not a fresh init. Provisioned environments never are, as on Lambda.
+   */
+  readonly snapStart?: {
+    readonly snapStart: SnapStart;
+    /** Identifies the package's content: its CodeSha256. */
+    readonly packageFingerprint: string;
+  };
 }
 
 /** The caller's answer to one Invocation on a pooled environment. */
@@ -124,9 +134,42 @@ export class PooledFunctionEnvironment implements PooledEnvironment {
       options.onLog?.(line, source, config);
     };
     const provisioned = options.kind === "provisioned-concurrency";
-    const start = await coldStart(
+    const snap = provisioned ? undefined : options.snapStart;
+    const start =
+      snap === undefined
+        ? await PooledFunctionEnvironment.#coldStart(options, onLog)
+        : await snap.snapStart.coldStart(
+            {
+              config: options.config,
+              launch: options.launch,
+              taskRoot: options.taskRoot,
+              runtimeDir: options.runtimeDir,
+              packageFingerprint: snap.packageFingerprint,
+            },
+            onLog,
+          );
+    if (provisioned && start.init.status !== "success") {
+      await start.environment?.destroy("provisioned init failed");
+      throw new EnvironmentInitError(
+        `Provisioned environment of ${config.functionName}:${config.version} failed to initialise (${start.init.status === "error" ? start.init.errorType : "init timed out"}).`,
+      );
+    }
+    return new PooledFunctionEnvironment(
+      start,
+      options,
+      provisioned ? undefined : initLines,
+      router,
+    );
+  }
+
+  static #coldStart(
+    options: PooledEnvironmentOptions,
+    onLog: (line: string, source: LogSource) => void,
+  ): Promise<ColdStartResult> {
+    const provisioned = options.kind === "provisioned-concurrency";
+    return coldStart(
       {
-        config,
+        config: options.config,
         launch: options.launch,
         taskRoot: options.taskRoot,
         runtimeDir: options.runtimeDir,
@@ -140,18 +183,6 @@ export class PooledFunctionEnvironment implements PooledEnvironment {
           : { initTimeoutMs: options.initTimeoutMs }),
       },
       { retry: !provisioned },
-    );
-    if (provisioned && start.init.status !== "success") {
-      await start.environment?.destroy("provisioned init failed");
-      throw new EnvironmentInitError(
-        `Provisioned environment of ${config.functionName}:${config.version} failed to initialise (${start.init.status === "error" ? start.init.errorType : "init timed out"}).`,
-      );
-    }
-    return new PooledFunctionEnvironment(
-      start,
-      options,
-      provisioned ? undefined : initLines,
-      router,
     );
   }
 

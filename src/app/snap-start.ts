@@ -19,11 +19,14 @@ import {
   SOCKET_DIR,
   type SnapshotBackend,
 } from "../snapshot/snapshot-backend.js";
+import { SandboxStartError } from "../errors/sandbox-errors.js";
+import { locateCriu } from "../snapshot/criu.js";
 import {
+  SnapshotCache,
   snapshotKey,
   type CachedSnapshot,
-  type SnapshotCache,
 } from "../snapshot/snapshot-cache.js";
+import { createSnapshotBackend, THAW_INIT_PATH } from "./backends.js";
 import { coldStart, type ColdStartResult } from "./cold-start.js";
 import {
   ExecutionEnvironment,
@@ -68,9 +71,25 @@ export type SnapshotOutcome =
 /** Snapshots functions and restores clones of them. */
 export class SnapStart {
   readonly #options: SnapStartOptions;
+  /** Snapshots being taken, by key: concurrent cold starts of one function wait for one. */
+  readonly #taking = new Map<string, Promise<SnapshotOutcome>>();
 
   constructor(options: SnapStartOptions) {
     this.#options = options;
+  }
+
+  /**
+   * A SnapStart cold start: the function's snapshot (taken if need be, its lines to `onLog`), then a
+   * restored clone; the template's failed init when the snapshot cannot be taken for that reason.
+   * @throws {SandboxStartError} when the template cannot start or the checkpoint fails.
+   */
+  async coldStart(
+    fn: SnapStartFunction,
+    onLog: (line: string, source: LogSource) => void,
+  ): Promise<ColdStartResult> {
+    const outcome = await this.snapshot(fn, onLog);
+    if (outcome.kind === "init-failed") return outcome.cold;
+    return this.restore(outcome.snapshot, fn, onLog);
   }
 
   /**
@@ -82,7 +101,6 @@ export class SnapStart {
     fn: SnapStartFunction,
     onLog: (line: string, source: LogSource) => void,
   ): Promise<SnapshotOutcome> {
-    const { backend, cache } = this.#options;
     const key = snapshotKey({
       function: {
         package: fn.packageFingerprint,
@@ -96,6 +114,23 @@ export class SnapStart {
       criu: this.#options.tools.criu,
       thawInit: this.#options.tools.thawInit,
     });
+    const taking = this.#taking.get(key);
+    if (taking !== undefined) return taking;
+    const outcome = this.#snapshot(key, fn, onLog);
+    this.#taking.set(key, outcome);
+    try {
+      return await outcome;
+    } finally {
+      this.#taking.delete(key);
+    }
+  }
+
+  async #snapshot(
+    key: string,
+    fn: SnapStartFunction,
+    onLog: (line: string, source: LogSource) => void,
+  ): Promise<SnapshotOutcome> {
+    const { backend, cache } = this.#options;
     const found = cache.find(key, (reason) => {
       this.#options.onNote?.(
         `The SnapStart snapshot ${key.slice(0, 12)} was corrupt (${reason}): it is taken again.`,
@@ -194,8 +229,61 @@ export class SnapStart {
   }
 }
 
+/**
+ * SnapStart with the snapshot backend and the cache in `snapshotDir`.
+ * @throws {SandboxStartError} when CRIU is not found.
+ */
+export async function openSnapStart(options: {
+  readonly snapshotDir: string;
+  readonly fallbackBackend: ExecutionEnvironmentOptions["backend"];
+  readonly cpu?: "shares" | "quota";
+  readonly onNote?: (note: string) => void;
+}): Promise<SnapStart> {
+  const backend = await createSnapshotBackend(
+    options.cpu === undefined ? {} : { cpu: options.cpu },
+  );
+  const location = await locateCriu();
+  if (location === undefined)
+    throw new SandboxStartError(
+      "SnapStart needs CRIU, which was not found: run scripts/setup-criu.sh (see thaw doctor).",
+    );
+  return new SnapStart({
+    backend,
+    cache: new SnapshotCache(options.snapshotDir),
+    fallbackBackend: options.fallbackBackend,
+    tools: {
+      criu: fileFingerprint(location.path),
+      thawInit: fileFingerprint(THAW_INIT_PATH),
+    },
+    ...(options.onNote === undefined ? {} : { onNote: options.onNote }),
+  });
+}
+
+/**
+ * {@link openSnapStart} where snapshots work here; otherwise undefined, and `onNote` says why, so
+ * that the functions that ask for SnapStart initialise as usual.
+ */
+export async function openSnapStartIfAvailable(
+  options: Parameters<typeof openSnapStart>[0] & {
+    readonly onNote: (note: string) => void;
+  },
+): Promise<SnapStart | undefined> {
+  const probe = await (
+    await createSnapshotBackend(
+      options.cpu === undefined ? {} : { cpu: options.cpu },
+    )
+  ).probe();
+  if (!probe.available) {
+    options.onNote(
+      `SnapStart does not work here, so functions that ask for it initialise as usual: ${probe.notes.join("; ")}`,
+    );
+    return undefined;
+  }
+  return openSnapStart(options);
+}
+
 /** A cheap fingerprint of a file: its path, size and modification time. */
-export function fileFingerprint(path: string): string {
+function fileFingerprint(path: string): string {
   const stat = statSync(path);
   return `${path}:${String(stat.size)}:${String(stat.mtimeMs)}`;
 }

@@ -30,6 +30,15 @@ import {
 } from "../../src/app/invoke-once.js";
 import { THAW_PATHS, THAW_ROOT } from "../../src/config/paths.js";
 import type { FunctionConfigInput } from "../../src/config/function-config.js";
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  LambdaClient,
+  PublishVersionCommand,
+  waitUntilFunctionActiveV2,
+} from "@aws-sdk/client-lambda";
+import { ZipFile } from "yazl";
+import { ThawApp } from "../../src/app/create-app.js";
 import { assertNoLeaks } from "../support/leaks.js";
 
 const snapshots = await createSnapshotBackend();
@@ -298,3 +307,83 @@ function newestKey(dir: string): string {
   assert.ok(keys[0] !== undefined);
   return keys[0];
 }
+
+describe(
+  "SnapStart in thaw serve: PublishVersion with ApplyOn PublishedVersions",
+  { skip },
+  () => {
+    let app: ThawApp;
+    let client: LambdaClient;
+
+    before(async () => {
+      app = await ThawApp.start({ port: 0, sandbox: { backend: "process" } });
+      client = new LambdaClient({
+        endpoint: app.url,
+        region: "us-east-1",
+        credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+        maxAttempts: 1,
+      });
+    });
+
+    after(async () => {
+      client.destroy();
+      await app.close();
+      await assertNoLeaks();
+    });
+
+    test("a published version is restored from its snapshot; $LATEST initialises as usual", async () => {
+      const zip = new ZipFile();
+      zip.addFile(join(CLONE_FIXTURE, "clone.py"), "clone.py");
+      zip.end();
+      const chunks: Buffer[] = [];
+      for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+      await client.send(
+        new CreateFunctionCommand({
+          FunctionName: "snappy",
+          Runtime: "python3.12",
+          Handler: "clone.handler",
+          Role: "arn:aws:iam::000000000000:role/lambda",
+          Code: { ZipFile: Buffer.concat(chunks) },
+          SnapStart: { ApplyOn: "PublishedVersions" },
+          // Its own memory size: its own snapshot key, apart from the other tests'.
+          MemorySize: 320,
+        }),
+      );
+      await waitUntilFunctionActiveV2(
+        { client, maxWaitTime: 30 },
+        { FunctionName: "snappy" },
+      );
+      const version = await client.send(
+        new PublishVersionCommand({ FunctionName: "snappy" }),
+      );
+      assert.equal(version.SnapStart?.OptimizationStatus, "On");
+      const invoke = async (qualifier: string) => {
+        const answer = await client.send(
+          new InvokeCommand({
+            FunctionName: "snappy",
+            Qualifier: qualifier,
+            LogType: "Tail",
+            Payload: Buffer.from('{"q":1}'),
+          }),
+        );
+        return {
+          body: JSON.parse(
+            Buffer.from(answer.Payload ?? []).toString(),
+          ) as CloneAnswer,
+          log: Buffer.from(answer.LogResult ?? "", "base64").toString(),
+        };
+      };
+      const published = await invoke(version.Version ?? "1");
+      assert.equal(published.body.initializationType, "snap-start");
+      assert.match(published.log, /RESTORE_REPORT Restore Duration: [\d.]+ ms/);
+      assert.match(
+        published.log,
+        /\tRestore Duration: [\d.]+ ms\tBilled Restore Duration/,
+      );
+      const latest = await invoke("$LATEST");
+      assert.equal(latest.body.initializationType, "on-demand");
+      assert.match(latest.log, /\tInit Duration: /);
+      assert.doesNotMatch(latest.log, /RESTORE/);
+    });
+  },
+);

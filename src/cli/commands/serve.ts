@@ -18,6 +18,7 @@ interface ServeOptions extends SandboxOptions {
   port: number;
   keepAlive?: number;
   logs: boolean;
+  snapstart?: boolean;
 }
 
 /** Adds `serve` to `program`. */
@@ -43,7 +44,11 @@ export function registerServeCommand(program: Command): void {
       "how long an idle environment lives (default 600)",
       parseIntegerOption,
     )
-    .option("--no-logs", "do not print the functions' log lines");
+    .option("--no-logs", "do not print the functions' log lines")
+    .option(
+      "--snapstart",
+      "SnapStart for every function and version (without it: published versions with SnapStart.ApplyOn PublishedVersions); needs root and CRIU",
+    );
   addSandboxOptions(command).action(async (options: ServeOptions) => {
     // Loaded only here: the rest of the CLI does not pay for the server's modules.
     const { ThawApp } = await import("../../app/create-app.js");
@@ -52,6 +57,7 @@ export function registerServeCommand(program: Command): void {
       host: options.host,
       port: options.port,
       sandbox: sandboxSettings(options),
+      snapStart: options.snapstart === true,
       ...(options.keepAlive === undefined
         ? {}
         : { keepAliveMs: options.keepAlive * 1000 }),
