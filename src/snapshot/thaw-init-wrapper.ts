@@ -3,6 +3,11 @@
  * PID 1 of the sandbox's own pid and network namespaces, which serves `127.0.0.1:9001` there and
  * relays it to the Runtime API's Unix socket on the host. thaw-init exits as the Runtime did, a
  * death by signal N as status 128 + N, which {@link ThawInitWrapper.exitOf} turns back.
+ *
+ * Go programs are told `GODEBUG=containermaxprocs=0`: since Go 1.25 the Go runtime keeps its
+ * cgroup's `cpu.cfs_quota_us` (or `cpu.max`) open to follow the CPU limit, and that file belongs to
+ * the template's cgroup, which is gone when a clone is restored, so CRIU cannot restore the clone.
+ * On Lambda Go sees no cgroup limit either (GOMAXPROCS is the microVM's vCPU count).
  */
 import type {
   ProgramWrapper,
@@ -35,7 +40,13 @@ export class ThawInitWrapper implements ProgramWrapper {
         ...spec.args,
       ],
       cwd: spec.cwd,
-      env: { ...spec.env, AWS_LAMBDA_RUNTIME_API: IN_SANDBOX_RUNTIME_API },
+      env: {
+        ...spec.env,
+        AWS_LAMBDA_RUNTIME_API: IN_SANDBOX_RUNTIME_API,
+        GODEBUG: [spec.env.GODEBUG, "containermaxprocs=0"]
+          .filter((part) => part !== undefined && part !== "")
+          .join(","),
+      },
     };
   }
 

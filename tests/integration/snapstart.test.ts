@@ -181,6 +181,36 @@ describe("SnapStart (thaw invoke --snapstart)", { skip }, () => {
     assert.match(line(lines, "REPORT ") ?? "", /Restore Duration/);
   });
 
+  test("Go (aws-lambda-go, which keeps its cgroup's CPU quota file open) and Node.js restore too", async () => {
+    for (const fn of [
+      {
+        packagePath: join(THAW_PATHS.fixtures, "go"),
+        functionName: "go",
+        runtime: "provided.al2023",
+        handler: "bootstrap",
+      },
+      {
+        packagePath: join(THAW_ROOT, "tests", "fixtures", "functions", "node"),
+        functionName: "node",
+        runtime: "nodejs20.x",
+        handler: "index.handler",
+      },
+    ]) {
+      const { result, lines, notes } = await invoke(fn, {
+        language: fn.runtime,
+      });
+      assert.deepEqual(
+        notes,
+        [],
+        `${fn.functionName}: restored without a fallback`,
+      );
+      assert.deepEqual(JSON.parse(result.body.toString()), {
+        language: fn.runtime,
+      });
+      assert.match(line(lines, "REPORT ") ?? "", /Restore Duration/);
+    }
+  });
+
   test("a corrupt snapshot is detected and taken again, never restored", async () => {
     const { result: warm } = await invoke({ memorySize: 256 }, { warm: true });
     assert.equal(warm.functionError, false);
