@@ -1,6 +1,7 @@
 /**
  * The shared leak check: after a suite, this process has no child processes, no cgroups of its own
- * making, no listening sockets, no mounts of thaw's and no `thaw-` temporary folders left beyond
+ * making, no listening sockets, no mounts of thaw's, no `thaw-` temporary folders and nothing in
+ * SnapStart's socket folder (`/run/thaw`) left beyond
  * what existed when the suite started (both recorded when this module is first imported). It polls
  * under a deadline instead of sleeping, because a killed child is reaped a moment after its
  * sandbox reports it gone. Processes, cgroups and sockets are counted by the benchmarks' own
@@ -11,6 +12,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SOCKET_DIR } from "../../src/snapshot/snapshot-backend.js";
 import {
   childProcesses,
   listeningSockets,
@@ -32,8 +34,8 @@ const DEADLINE_MS = 3_000;
 /** The prefix of every temporary folder and cgroup thaw and its tests make. */
 const THAW_PREFIX = "thaw-";
 
-/** Entries of `os.tmpdir()` named `thaw-…` when the suite started. */
-const TEMP_BASELINE = new Set(thawTempEntries());
+/** Entries of `os.tmpdir()` named `thaw-…`, and of SnapStart's socket folder, when the suite started. */
+const TEMP_BASELINE = new Set([...thawTempEntries(), ...socketEntries()]);
 
 /** thaw's mount points (see {@link thawMounts}) when the suite started. */
 const MOUNT_BASELINE = new Set(thawMounts());
@@ -45,6 +47,18 @@ function thawTempEntries(): string[] {
     return readdirSync(dir)
       .filter((name) => name.startsWith(THAW_PREFIX))
       .map((name) => join(dir, name));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What SnapStart leaves in its socket folder while it runs (`/run/thaw`): Runtime API sockets of
+ * templates and clones, `criu restore` work folders.
+ */
+function socketEntries(): string[] {
+  try {
+    return readdirSync(SOCKET_DIR).map((name) => join(SOCKET_DIR, name));
   } catch {
     return [];
   }
@@ -96,7 +110,9 @@ function currentLeaks(): Record<string, unknown[]> {
     cgroups: thawCgroups(process.pid),
     listening: listeningSockets(process.pid),
     mounts,
-    tempFolders: thawTempEntries().filter((path) => !TEMP_BASELINE.has(path)),
+    tempFolders: [...thawTempEntries(), ...socketEntries()].filter(
+      (path) => !TEMP_BASELINE.has(path),
+    ),
   };
 }
 
