@@ -111,6 +111,9 @@ export function resolveRuntime(config: FunctionConfig, taskRoot: string, options
           "-Xshare:auto",
           `-XX:MaxHeapSize=${maxHeap}m`,
           "-Djava.net.preferIPv4Stack=true",
+          // CRaC's API (org.crac), with which functions register SnapStart hooks, drives the
+          // client's own CRaC context, as on AWS.
+          "-Dorg.crac.Core.Compat=com.amazonaws.services.lambda.crac",
           // The client otherwise unpacks its JNI library to one fixed path in /tmp on every start,
           // which concurrent environments would share; the set-up unpacks it once.
           `-Dcom.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI=${join(options.javaClientDir, "jni", "libaws-lambda-jni.so")}`,

@@ -211,6 +211,27 @@ describe("SnapStart (thaw invoke --snapstart)", { skip }, () => {
     }
   });
 
+  test("Java: the runtime interface client runs the function's CRaC hooks (org.crac) around the snapshot", async () => {
+    const { result, lines, notes } = await invoke(
+      {
+        packagePath: join(THAW_PATHS.fixtures, "java"),
+        functionName: "java",
+        runtime: "java17",
+        handler: "thaw.fixture.SnapStartHandler::handleRequest",
+        memorySize: 512,
+      },
+      {},
+    );
+    assert.deepEqual(notes, []);
+    assert.deepEqual(JSON.parse(result.body.toString()), {
+      restored: true,
+      initializationType: "snap-start",
+    });
+    const restoreStart = lines.findIndex((l) => l.startsWith("RESTORE_START"));
+    assert.ok(lines.indexOf("java before-checkpoint hook ran") < restoreStart);
+    assert.ok(lines.indexOf("java after-restore hook ran") > restoreStart);
+  });
+
   test("a corrupt snapshot is detected and taken again, never restored", async () => {
     const { result: warm } = await invoke({ memorySize: 256 }, { warm: true });
     assert.equal(warm.functionError, false);
