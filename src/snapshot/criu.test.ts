@@ -258,9 +258,10 @@ describe("CRIU spike: dump a namespaced tree with a TCP connection, restore two 
             );
           });
           failed.catch(() => undefined); // raced below; its later rejection is expected
-          const pid = Number(
-            await Promise.race([waitForFile(pidfile, deadline), failed]),
-          );
+          const pid = await Promise.race([
+            waitForPid(pidfile, deadline),
+            failed,
+          ]);
           const restoreMs = performance.now() - started;
           trees.push({ pid, holder: restore });
           const netns = statSync(`/proc/${String(pid)}/ns/net`).ino;
@@ -318,6 +319,19 @@ async function waitForFile(path: string, signal: AbortSignal): Promise<string> {
   }
 }
 
+/**
+ * The pid in a pidfile, once it holds a whole one: CRIU creates the file before it writes it, and
+ * an empty read is `Number("") === 0`, which `process.kill` takes for the whole process group.
+ */
+async function waitForPid(path: string, signal: AbortSignal): Promise<number> {
+  for (;;) {
+    const pid = Number((await waitForFile(path, signal)).trim());
+    if (Number.isSafeInteger(pid) && pid > 0) return pid;
+    if (signal.aborted) throw new Error(`${path} holds no pid`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 /** The single child of `pid` (the unshare'd PID 1). */
 function onlyChild(pid: number): number {
   const children = readFileSync(
@@ -369,6 +383,8 @@ function processesNaming(text: string): number[] {
 }
 
 function killQuietly(pid: number): void {
+  // 0 and negative pids are process groups, ours among them.
+  if (!(pid > 0)) return;
   try {
     process.kill(pid, "SIGKILL");
   } catch {

@@ -256,6 +256,9 @@ export class SnapshotBackend {
         );
       }
       const pid = Number(readFileSync(pidFile, "utf8").trim());
+      // Never 0 or negative: process.kill() would take it for a process group, thaw's own.
+      if (!Number.isSafeInteger(pid) || pid <= 0)
+        throw new SandboxStartError(`criu restore wrote no pid to ${pidFile}`);
       const sandbox = ProcessSandbox.adopt(
         spec,
         {
