@@ -2,10 +2,11 @@
  * One run of a benchmark that writes a results file (the serve and soak benchmarks): when it began,
  * which becomes the results' `generatedAt` and the timestamp in their file name; the machine it
  * runs on; the two lines it opens with; and the end, where the results go to
- * `.thaw/bench/<name>-<timestamp>.json` and any failure sets the exit status.
+ * `.thaw/bench/<name>-<timestamp>.json` (or a file of the caller's choosing) and any failure sets the
+ * exit status.
  */
 import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { THAW_ROOT } from "../config/paths.js";
 import { machineFacts } from "./machine-facts.js";
 import type { MachineFacts } from "./serve-results.js";
@@ -57,11 +58,16 @@ export class BenchRun {
   }
 
   /**
-   * Ends the run: writes `results` as JSON to `<name>-<timestamp>.json` and prints its path; then,
-   * when there are `failures`, prints them and sets the exit status to 1.
+   * Ends the run: writes `results` as JSON to `file` and prints its path; then, when there are
+   * `failures`, prints them and sets the exit status to 1.
+   * @param file @default `<name>-<timestamp>.json` in the results folder
    */
-  async finish(results: unknown, failures: readonly string[]): Promise<void> {
-    const file = this.resultsPath(".json");
+  async finish(
+    results: unknown,
+    failures: readonly string[],
+    file: string = this.resultsPath(".json"),
+  ): Promise<void> {
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify(results));
     print(`results: ${file}`);
     if (failures.length > 0) {

@@ -174,6 +174,8 @@ export function syntheticWarResults(
       restore: summarize(restoreMs),
       plainInitMs,
       restoreMs,
+      imageBytes: Math.round(2 ** 20 * (1 + baseOf(contestant) / 10)),
+      dumpMs: 100 + baseOf(contestant) / 2,
     };
   });
 

@@ -51,6 +51,17 @@ describe("validateWarResults", () => {
     );
   });
 
+  test("reads SnapStart rows with and without their snapshot's size and dump time", () => {
+    const results = validateWarResults(valid());
+    const original = syntheticWarResults({ runs: 3 });
+    assert.deepEqual(results.snapStart, original.snapStart);
+    assert.ok((results.snapStart[0]?.imageBytes ?? 0) > 0);
+    const older = validateWarResults(
+      broken(["snapStart", 0, "imageBytes"], undefined),
+    );
+    assert.equal("imageBytes" in (older.snapStart[0] ?? {}), false);
+  });
+
   test("reads the null of an empty series' quantiles as NaN", () => {
     const results = validateWarResults(
       broken(["cold", 0, "totalMs", "p50"], null),
@@ -121,6 +132,12 @@ describe("validateWarResults", () => {
       path: ["packageSize", 0, "cachedMs", 2],
       value: null,
       field: "results.packageSize[0].cachedMs[2]",
+    },
+    {
+      name: "a snapshot image of a fractional size",
+      path: ["snapStart", 1, "imageBytes"],
+      value: 1.5,
+      field: "results.snapStart[1].imageBytes",
     },
     {
       name: "a contestantId no contestant has",

@@ -149,6 +149,8 @@ const schema = z
         restore: summary,
         plainInitMs: samples,
         restoreMs: samples,
+        imageBytes: count.exactOptional(),
+        dumpMs: amount.exactOptional(),
       }),
     ),
     backends: z.array(

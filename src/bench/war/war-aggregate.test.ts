@@ -5,6 +5,7 @@ import {
   coldSeries,
   emptySections,
   mergeScenarioOutput,
+  snapStartSeries,
   warmSeries,
 } from "./war-aggregate.js";
 import type { ColdPhasesMs } from "./war-results.js";
@@ -39,6 +40,26 @@ test("a warm series summarises the first invokes and the warm ones apart", () =>
   assert.equal(series.warmInvoke.count, 4);
   assert.equal(series.warmInvoke.p50, 300); // nearest rank: the upper median of an even count
   assert.equal(series.warmInvoke.mean, 250);
+});
+
+test("a SnapStart series keeps both sets of samples, summarises each, and records its snapshot", () => {
+  const series = snapStartSeries("java-hello", [300, 250, 280], [90, 110], {
+    imageBytes: 52_000_000,
+    dumpMs: 410,
+  });
+  assert.deepEqual(series.plainInitMs, [300, 250, 280]);
+  assert.deepEqual(series.restoreMs, [90, 110]);
+  assert.equal(series.plainInit.count, 3);
+  assert.equal(series.plainInit.p50, 280);
+  assert.equal(series.restore.p50, 110); // nearest rank: the upper median of an even count
+  assert.equal(series.restore.min, 90);
+  assert.equal(series.imageBytes, 52_000_000);
+  assert.equal(series.dumpMs, 410);
+  const sections = mergeScenarioOutput(emptySections(), {
+    snapStart: [series],
+    skipped: [],
+  });
+  assert.deepEqual(sections.snapStart, [series]);
 });
 
 test("a burst counts errors, sums peak memory and takes the latest answer as its wall time", () => {

@@ -8,6 +8,7 @@ import type {
   ColdPhasesMs,
   ColdSeriesResult,
   ResultSection,
+  SnapStartResult,
   WarmSeriesResult,
   WarResults,
 } from "./war-results.js";
@@ -38,6 +39,27 @@ export function warmSeries(
     warmInvokeUs,
     firstInvoke: summarize(firstInvokeMs),
     warmInvoke: summarize(warmInvokeUs),
+  };
+}
+
+/**
+ * Scenario (g)'s record of one contestant: its plain inits and its restores, each with its summary,
+ * and its snapshot's image size and dump time.
+ */
+export function snapStartSeries(
+  contestantId: string,
+  plainInitMs: readonly number[],
+  restoreMs: readonly number[],
+  snapshot: { readonly imageBytes: number; readonly dumpMs: number },
+): SnapStartResult {
+  return {
+    contestantId,
+    plainInit: summarize(plainInitMs),
+    restore: summarize(restoreMs),
+    plainInitMs,
+    restoreMs,
+    imageBytes: snapshot.imageBytes,
+    dumpMs: snapshot.dumpMs,
   };
 }
 

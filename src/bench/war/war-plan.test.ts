@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { planWar, SNAPSTART_SKIP_REASON } from "./war-plan.js";
+import { planWar } from "./war-plan.js";
 import { SCENARIO_IDS } from "./war-results.js";
 
 const base = {
@@ -10,22 +10,18 @@ const base = {
   userFunction: false,
 };
 
-test("the full war: every scenario but snapstart, with the issue's sample sizes", () => {
+test("the full war: every scenario, snapstart included, with the issue's sample sizes", () => {
   const plan = planWar(base);
   assert.equal(plan.mode, "full");
-  assert.deepEqual(
-    plan.scenarios,
-    SCENARIO_IDS.filter((id) => id !== "snapstart"),
-  );
-  assert.deepEqual(plan.skipped, [
-    { scenario: "snapstart", reason: SNAPSTART_SKIP_REASON },
-  ]);
+  assert.deepEqual(plan.scenarios, SCENARIO_IDS);
+  assert.deepEqual(plan.skipped, []);
   assert.equal(plan.coldRuns, 30);
   assert.equal(plan.warmInvokes, 200);
   assert.equal(plan.burstParallel, 100);
   assert.deepEqual(plan.paddedMiB, [1, 10, 50, 100]);
   assert.deepEqual(plan.codeModules, [10, 100, 1000]);
   assert.deepEqual(plan.memorySizesMB, [128, 512, 1769, 3008]);
+  assert.equal(plan.snapStartRuns, 10);
   assert.equal(plan.memoryMB, 128);
   assert.deepEqual(plan.sandbox, {
     backend: "namespace",
@@ -43,6 +39,7 @@ test("the quick war: small samples, the smaller sizes", () => {
   assert.deepEqual(plan.paddedMiB, [1, 10]);
   assert.deepEqual(plan.codeModules, [10, 100]);
   assert.deepEqual(plan.memorySizesMB, [128, 1769]);
+  assert.equal(plan.snapStartRuns, 5);
 });
 
 test("--runs sets every sequential scenario's samples, not the warm invokes nor the burst", () => {
@@ -53,25 +50,22 @@ test("--runs sets every sequential scenario's samples, not the warm invokes nor 
       plan.packageRuns,
       plan.codeRuns,
       plan.memoryRuns,
+      plan.snapStartRuns,
       plan.backendRuns,
     ],
-    [2, 2, 2, 2, 2],
+    [2, 2, 2, 2, 2, 2],
   );
   assert.equal(plan.warmInvokes, 50);
   assert.equal(plan.burstParallel, 20);
 });
 
-test("named scenarios run in the war's order; snapstart asked for is skipped with its reason", () => {
+test("named scenarios run in the war's order, snapstart among them", () => {
   const plan = planWar({
     ...base,
     scenarios: ["backends", "snapstart", "cold"],
   });
-  assert.deepEqual(plan.scenarios, ["cold", "backends"]);
-  assert.deepEqual(
-    plan.skipped.map((s) => s.scenario),
-    ["snapstart"],
-  );
-  assert.deepEqual(planWar({ ...base, scenarios: ["cold"] }).skipped, []);
+  assert.deepEqual(plan.scenarios, ["cold", "snapstart", "backends"]);
+  assert.deepEqual(plan.skipped, []);
 });
 
 test("--function skips the scenarios that only measure the war's own programs", () => {
@@ -82,11 +76,12 @@ test("--function skips the scenarios that only measure the war's own programs", 
     "warm",
     "burst",
     "memory",
+    "snapstart",
     "backends",
   ]);
   assert.deepEqual(
     plan.skipped.map((s) => s.scenario),
-    ["package-size", "code-size", "snapstart"],
+    ["package-size", "code-size"],
   );
 });
 

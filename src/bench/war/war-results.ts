@@ -139,13 +139,24 @@ export interface MemorySizeResult {
   readonly initDurationMs: readonly number[];
 }
 
-/** Scenario (g): restore from a snapshot against a plain init; absent until the snapshot backend. */
+/**
+ * Scenario (g): clones restored from a snapshot against plain on-demand cold starts, both in the
+ * process backend's sandboxes (a clone's is the same plus thaw-init's pid and network namespaces).
+ */
 export interface SnapStartResult {
   readonly contestantId: string;
+  /** Summary of `plainInitMs`. */
   readonly plainInit: SampleSummary;
+  /** Summary of `restoreMs`. */
   readonly restore: SampleSummary;
+  /** Init Duration of each plain on-demand cold start. */
   readonly plainInitMs: readonly number[];
+  /** Restore Duration of each clone, restored one at a time from one snapshot. */
   readonly restoreMs: readonly number[];
+  /** Size of the snapshot's CRIU image (optional; added with the snapshot backend). */
+  readonly imageBytes?: number;
+  /** How long `criu dump` took to write it (optional; added with the snapshot backend). */
+  readonly dumpMs?: number;
 }
 
 /** Scenario (h): one contestant's cold starts on one backend. */

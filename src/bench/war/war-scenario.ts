@@ -71,7 +71,7 @@ export function planSettings(
 }
 
 /** The Function a contestant runs as, with `memoryMB` of memory. */
-function functionOf(
+export function functionOf(
   contestant: Contestant,
   memoryMB: number,
 ): FunctionConfigInput {

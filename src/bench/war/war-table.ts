@@ -1,7 +1,8 @@
 /**
  * The short table `thaw bench` prints at the end: per contestant, its cold start (p50/p99 of the
  * whole Invocation and p50 of Init Duration), its warm invoke p50 and its burst; then one line per
- * size sweep, and what was skipped. Pure: a function of the results file.
+ * size sweep, per SnapStart contestant and per backend, and what was skipped. Pure: a function of
+ * the results file.
  */
 import type { WarResults } from "./war-results.js";
 
@@ -11,6 +12,11 @@ function ms(value: number | undefined): string {
   return value === undefined || !Number.isFinite(value)
     ? dash
     : value.toFixed(1);
+}
+
+function ratio(value: number, base: number): string {
+  const r = value / base;
+  return Number.isFinite(r) ? r.toFixed(2) : dash;
 }
 
 function pad(cells: readonly string[], widths: readonly number[]): string {
@@ -68,6 +74,11 @@ export function warTable(results: WarResults): string[] {
   for (const m of results.memory) {
     lines.push(
       `${m.contestantId} at ${String(m.memoryMB)} MB (${m.cpu}): init p50 ${ms(m.initDuration.p50)} ms`,
+    );
+  }
+  for (const r of results.snapStart) {
+    lines.push(
+      `${r.contestantId} SnapStart: plain init p50 ${ms(r.plainInit.p50)} ms, restore p50 ${ms(r.restore.p50)} ms (restore ÷ init ${ratio(r.restore.p50, r.plainInit.p50)})`,
     );
   }
   for (const b of results.backends) {

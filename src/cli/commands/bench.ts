@@ -39,7 +39,7 @@ export function registerBenchCommand(program: Command): void {
     .option("--quick", "small samples: the whole war in a few minutes")
     .option(
       "--runs <N>",
-      "samples of each sequential scenario (cold, package-size, code-size, memory, backends)",
+      "samples of each sequential scenario (cold, package-size, code-size, memory, snapstart, backends)",
       parseIntegerOption,
     )
     .option("-o, --out <file>", "results file", "war-results.json")
@@ -107,6 +107,7 @@ export function registerBenchCommand(program: Command): void {
         },
         ...(options.memory === undefined ? {} : { memoryMB: options.memory }),
         contestantIds: options.contestant,
+        fixtures: options.fixtures === true,
         progress,
         ...(options.function === undefined || options.runtime === undefined
           ? {}
