@@ -133,6 +133,13 @@ for (const [label, settings] of BACKENDS) {
         invokedFunctionArn: resolved.config.functionArn,
       });
       assert.equal(result.functionError, false, result.body.toString());
+      // The caller is answered at /response, the environment released at the next /next: wait
+      // for that, so that the next call of the function reuses this environment.
+      const deadline = Date.now() + 5_000;
+      while ((invoker.environments().get(resolved.key)?.busy ?? 0) > 0) {
+        assert.ok(Date.now() < deadline, "the environment was not released");
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       return JSON.parse(result.body.toString());
     }
 
