@@ -88,10 +88,16 @@ export class ThawApp {
         ? undefined
         : await loadSamTemplate(options.template);
     for (const warning of template?.warnings ?? []) onNote(warning);
+    // The registry asks the invoker (made below) to take a published version's SnapStart snapshot.
+    const optimizer: { invoker: FunctionInvoker | undefined } = {
+      invoker: undefined,
+    };
     const registry = new FunctionRegistry({
       ...(options.accountConcurrency === undefined
         ? {}
         : { accountConcurrency: options.accountConcurrency }),
+      optimizeVersion: (version) =>
+        optimizer.invoker?.optimizeVersion(version) ?? Promise.resolve(),
     });
     const scheduler = new Scheduler(
       options.accountConcurrency === undefined
@@ -123,6 +129,7 @@ export class ThawApp {
         ? {}
         : { keepAliveMs: options.keepAliveMs }),
     });
+    optimizer.invoker = invoker;
     try {
       if (template !== undefined)
         await registerTemplateFunctions(registry, template.functions);

@@ -537,6 +537,70 @@ describe("FunctionRegistry: CreateFunction and states", () => {
   });
 });
 
+describe("FunctionRegistry: SnapStart's optimization at PublishVersion", () => {
+  it("keeps the version Pending until optimizeVersion resolves, and Failed with its reason when it rejects", async (t) => {
+    const asked: string[] = [];
+    let finish: (error?: Error) => void = () => undefined;
+    const { registry } = await fixture(t, {
+      optimizeVersion: (version) => {
+        asked.push(`${version.functionName}:${version.version}`);
+        return new Promise<void>((resolve, reject) => {
+          finish = (error) => {
+            if (error === undefined) resolve();
+            else reject(error);
+          };
+        });
+      },
+    });
+    const zip = await makeZip();
+    for (const name of ["snap", "plain"]) {
+      await registry.createFunction(
+        request(name, zip, {
+          Runtime: "python3.12",
+          Handler: "app.handler",
+          ...(name === "snap"
+            ? { SnapStart: { ApplyOn: "PublishedVersions" } }
+            : {}),
+        }),
+      );
+    }
+    await registry.settled();
+    assert.deepEqual(asked, [], "$LATEST is never optimized");
+    await registry.publishVersion(ref("plain"), {});
+    await registry.publishVersion(ref("snap"), {});
+    const stateOf = async (name: string) =>
+      registry.getFunctionConfiguration({ functionName: name, qualifier: "1" });
+    while (asked.length === 0)
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.deepEqual(
+      asked,
+      ["snap:1"],
+      "only the version that asks for SnapStart",
+    );
+    assert.equal((await stateOf("snap")).State, "Pending");
+    finish();
+    await registry.settled();
+    assert.equal((await stateOf("snap")).State, "Active");
+    assert.equal((await stateOf("plain")).State, "Active");
+    await registry.updateFunctionConfiguration(ref("snap"), {
+      MemorySize: 256,
+    });
+    await registry.settled();
+    await registry.publishVersion(ref("snap"), {});
+    while (asked.length === 1)
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    finish(new Error("its init failed"));
+    await registry.settled();
+    const failed = await registry.getFunctionConfiguration({
+      functionName: "snap",
+      qualifier: "2",
+    });
+    assert.equal(failed.State, "Failed");
+    assert.equal(failed.StateReasonCode, "FunctionError");
+    assert.equal(failed.StateReason, "its init failed");
+  });
+});
+
 describe("FunctionRegistry: names, ARNs and qualifiers", () => {
   it("resolves a name, a partial ARN, a full ARN, a version, an alias, with or without Qualifier", async (t) => {
     const { registry } = await fixture(t);

@@ -108,6 +108,13 @@ export interface FunctionRegistryOptions {
    * @default () => new Date()
    */
   readonly now?: () => Date;
+  /**
+   * SnapStart's optimization of a published version whose `SnapStart.ApplyOn` is
+   * `PublishedVersions`, as Lambda runs it at PublishVersion: the version stays `Pending` until it
+   * resolves, and is `Failed`, with the error's message as its `StateReason`, when it rejects.
+   * @default none: such versions become `Active` as soon as their code is ready
+   */
+  readonly optimizeVersion?: (version: ResolvedFunction) => Promise<void>;
 }
 
 /** Options of {@link FunctionRegistry.createFunction}. */
@@ -242,6 +249,7 @@ export class FunctionRegistry {
   readonly #accountConcurrency: number;
   readonly #minimumUnreserved: number;
   readonly #preparePackage: PreparePackage;
+  readonly #optimizeVersion: FunctionRegistryOptions["optimizeVersion"];
   readonly #now: () => Date;
   readonly #functions = new Map<string, FunctionRecord>();
   /** Names whose CreateFunction is hashing a path; a second create of the name is a conflict. */
@@ -267,6 +275,7 @@ export class FunctionRegistry {
     this.#minimumUnreserved =
       options.minimumUnreservedConcurrency ?? DEFAULT_MINIMUM_UNRESERVED;
     this.#preparePackage = options.preparePackage ?? defaultPreparePackage;
+    this.#optimizeVersion = options.optimizeVersion;
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -1247,14 +1256,37 @@ export class FunctionRegistry {
   ): void {
     const generation = version.generation;
     const code = version.code;
-    const task = code.settled.then(() => {
+    const current = (): boolean =>
+      this.#state === "open" &&
+      this.#functions.get(fn.name) === fn &&
+      this.#versionRecord(fn, version.version) === version &&
+      version.generation === generation;
+    const task = code.settled.then(async () => {
+      if (!current()) return;
+      // SnapStart (a published version that asks for it): the snapshot is taken now, and the
+      // version stays Pending until it is.
+      const optimize = this.#optimizeVersion;
       if (
-        this.#state !== "open" ||
-        this.#functions.get(fn.name) !== fn ||
-        this.#versionRecord(fn, version.version) !== version ||
-        version.generation !== generation
-      )
-        return;
+        optimize !== undefined &&
+        kind === "create" &&
+        version.version !== LATEST &&
+        version.settings.snapStartApplyOn === "PublishedVersions" &&
+        code.status === "ready" &&
+        code.taskRoot !== undefined
+      ) {
+        try {
+          await optimize(this.#running(fn, version, code.taskRoot));
+        } catch (error) {
+          if (!current()) return;
+          this.#invalidate();
+          version.state = "Failed";
+          version.stateReason =
+            error instanceof Error ? error.message : String(error);
+          version.stateReasonCode = "FunctionError";
+          return;
+        }
+        if (!current()) return;
+      }
       this.#invalidate();
       if (code.status !== "ready" || code.taskRoot === undefined) {
         const reason =

@@ -32,10 +32,12 @@ import { THAW_PATHS, THAW_ROOT } from "../../src/config/paths.js";
 import type { FunctionConfigInput } from "../../src/config/function-config.js";
 import {
   CreateFunctionCommand,
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   LambdaClient,
   PublishVersionCommand,
   waitUntilFunctionActiveV2,
+  waitUntilPublishedVersionActive,
 } from "@aws-sdk/client-lambda";
 import { ZipFile } from "yazl";
 import { ThawApp } from "../../src/app/create-app.js";
@@ -382,7 +384,8 @@ describe(
       await assertNoLeaks();
     });
 
-    test("a published version is restored from its snapshot; $LATEST initialises as usual", async () => {
+    /** Creates `name` with SnapStart on published versions, and publishes version 1. */
+    async function createAndPublish(name: string, handler: string) {
       const zip = new ZipFile();
       zip.addFile(join(CLONE_FIXTURE, "clone.py"), "clone.py");
       zip.end();
@@ -390,9 +393,9 @@ describe(
       for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
       await client.send(
         new CreateFunctionCommand({
-          FunctionName: "snappy",
+          FunctionName: name,
           Runtime: "python3.12",
-          Handler: "clone.handler",
+          Handler: handler,
           Role: "arn:aws:iam::000000000000:role/lambda",
           Code: { ZipFile: Buffer.concat(chunks) },
           SnapStart: { ApplyOn: "PublishedVersions" },
@@ -402,12 +405,23 @@ describe(
       );
       await waitUntilFunctionActiveV2(
         { client, maxWaitTime: 30 },
-        { FunctionName: "snappy" },
+        { FunctionName: name },
       );
-      const version = await client.send(
-        new PublishVersionCommand({ FunctionName: "snappy" }),
-      );
+      return client.send(new PublishVersionCommand({ FunctionName: name }));
+    }
+
+    test("PublishVersion takes the snapshot; the version's first call is a restore; $LATEST initialises as usual", async () => {
+      const version = await createAndPublish("snappy", "clone.handler");
       assert.equal(version.SnapStart?.OptimizationStatus, "On");
+      assert.equal(
+        version.State,
+        "Pending",
+        "Pending while the snapshot is taken",
+      );
+      await waitUntilPublishedVersionActive(
+        { client, maxWaitTime: 60 },
+        { FunctionName: "snappy", Qualifier: version.Version },
+      );
       const invoke = async (qualifier: string) => {
         const answer = await client.send(
           new InvokeCommand({
@@ -426,6 +440,11 @@ describe(
       };
       const published = await invoke(version.Version ?? "1");
       assert.equal(published.body.initializationType, "snap-start");
+      assert.doesNotMatch(
+        published.log,
+        /INIT_START/,
+        "the snapshot was taken at publish",
+      );
       assert.match(published.log, /RESTORE_REPORT Restore Duration: [\d.]+ ms/);
       assert.match(
         published.log,
@@ -435,6 +454,28 @@ describe(
       assert.equal(latest.body.initializationType, "on-demand");
       assert.match(latest.log, /\tInit Duration: /);
       assert.doesNotMatch(latest.log, /RESTORE/);
+    });
+
+    test("a version whose init fails cannot be optimized: PublishVersion leaves it Failed, with the reason", async () => {
+      const version = await createAndPublish("snapfail", "clone.missing");
+      let configuration = version;
+      const deadline = Date.now() + 30_000;
+      while (configuration.State === "Pending") {
+        assert.ok(Date.now() < deadline, "the version never settled");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        configuration = await client.send(
+          new GetFunctionConfigurationCommand({
+            FunctionName: "snapfail",
+            Qualifier: version.Version,
+          }),
+        );
+      }
+      assert.equal(configuration.State, "Failed");
+      assert.equal(configuration.StateReasonCode, "FunctionError");
+      assert.match(
+        configuration.StateReason ?? "",
+        /SnapStart could not take the snapshot of version 1: its init failed with Runtime\.HandlerNotFound/,
+      );
     });
   },
 );
