@@ -223,6 +223,29 @@ export class RuntimeApiServer {
   }
 
   #next(request: IncomingMessage, response: ServerResponse): void {
+    this.#longPoll(request, response, (parked) => {
+      this.#channel.next(parked);
+      return false;
+    });
+  }
+
+  /** `GET /runtime/restore/next`: parked (snapshot phase) or answered 200 at once (restore phase). */
+  #restoreNext(request: IncomingMessage, response: ServerResponse): void {
+    this.#longPoll(request, response, (parked) =>
+      this.#channel.restoreNext(parked),
+    );
+  }
+
+  /**
+   * A long-poll GET: `enter` hands the channel the request as a {@link ParkedNext}, which it answers
+   * with an Invocation or drops; `enter` returns true when it is answered at once with an empty
+   * 200, and what it throws is the answer. A request whose connection closes first is unparked.
+   */
+  #longPoll(
+    request: IncomingMessage,
+    response: ServerResponse,
+    enter: (parked: ParkedNext) => boolean,
+  ): void {
     request.resume();
     let answered = false;
     const parked: ParkedNext = {
@@ -241,29 +264,7 @@ export class RuntimeApiServer {
       if (!answered) this.#channel.unpark(parked);
     });
     try {
-      this.#channel.next(parked);
-    } catch (error) {
-      answered = true;
-      writeReply(response, toReply(error));
-    }
-  }
-
-  /** `GET /runtime/restore/next`: parked (snapshot phase) or answered 200 at once (restore phase). */
-  #restoreNext(request: IncomingMessage, response: ServerResponse): void {
-    request.resume();
-    let answered = false;
-    const parked: ParkedNext = {
-      deliver: () => undefined,
-      drop: () => {
-        answered = true;
-        response.destroy();
-      },
-    };
-    response.on("close", () => {
-      if (!answered) this.#channel.unpark(parked);
-    });
-    try {
-      if (this.#channel.restoreNext(parked)) {
+      if (enter(parked)) {
         answered = true;
         response.writeHead(200, { "Content-Length": 0 }).end();
       }
