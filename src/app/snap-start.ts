@@ -10,7 +10,7 @@
  * the first Invocation's REPORT carries. A restore that fails removes the snapshot (it is taken again
  * next time) and falls back to a normal on-demand init, and says so.
  */
-import { mkdirSync, statSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { FunctionConfig } from "../config/function-config.js";
@@ -26,6 +26,7 @@ import {
   snapshotKey,
   type CachedSnapshot,
 } from "../snapshot/snapshot-cache.js";
+import { fileFingerprint } from "../util/file-fingerprint.js";
 import { createSnapshotBackend, THAW_INIT_PATH } from "./backends.js";
 import { coldStart, type ColdStartResult } from "./cold-start.js";
 import {
@@ -239,9 +240,14 @@ export async function openSnapStart(options: {
   readonly cpu?: "shares" | "quota";
   readonly onNote?: (note: string) => void;
 }): Promise<SnapStart> {
-  const backend = await createSnapshotBackend(
-    options.cpu === undefined ? {} : { cpu: options.cpu },
-  );
+  return snapStartOn(await snapshotBackendFor(options), options);
+}
+
+/** SnapStart over `backend`. @throws {SandboxStartError} when CRIU is not found. */
+async function snapStartOn(
+  backend: SnapshotBackend,
+  options: Parameters<typeof openSnapStart>[0],
+): Promise<SnapStart> {
   const location = await locateCriu();
   if (location === undefined)
     throw new SandboxStartError(
@@ -268,22 +274,21 @@ export async function openSnapStartIfAvailable(
     readonly onNote: (note: string) => void;
   },
 ): Promise<SnapStart | undefined> {
-  const probe = await (
-    await createSnapshotBackend(
-      options.cpu === undefined ? {} : { cpu: options.cpu },
-    )
-  ).probe();
+  const backend = await snapshotBackendFor(options);
+  const probe = await backend.probe();
   if (!probe.available) {
     options.onNote(
       `SnapStart does not work here, so functions that ask for it initialise as usual: ${probe.notes.join("; ")}`,
     );
     return undefined;
   }
-  return openSnapStart(options);
+  return snapStartOn(backend, options);
 }
 
-/** A cheap fingerprint of a file: its path, size and modification time. */
-function fileFingerprint(path: string): string {
-  const stat = statSync(path);
-  return `${path}:${String(stat.size)}:${String(stat.mtimeMs)}`;
+function snapshotBackendFor(options: {
+  readonly cpu?: "shares" | "quota";
+}): Promise<SnapshotBackend> {
+  return createSnapshotBackend(
+    options.cpu === undefined ? {} : { cpu: options.cpu },
+  );
 }

@@ -20,13 +20,13 @@ import {
   renameSync,
   rmSync,
   statfsSync,
-  statSync,
   copyFileSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { fileFingerprint } from "../util/file-fingerprint.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -46,8 +46,7 @@ export async function ensureKerndatCache(
 ): Promise<"kept by CRIU" | "present" | "made" | "failed"> {
   try {
     if (statfsSync("/run").type === TMPFS_MAGIC) return "kept by CRIU";
-    const stat = statSync(criu);
-    const wanted = `${readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()} ${criu}:${String(stat.size)}:${String(stat.mtimeMs)}\n`;
+    const wanted = `${readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()} ${fileFingerprint(criu)}\n`;
     if (existsSync(KDAT) && readMarker() === wanted) return "present";
     const work = mkdtempSync(join(tmpdir(), "thaw-kdat-"));
     try {
