@@ -14,7 +14,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readFileSync,
   readdirSync,
   rmSync,
   statSync,
@@ -24,7 +23,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { assertNoLeaks } from "../../tests/support/leaks.js";
-import { probeCriu, type CriuProbe } from "./criu.js";
+import { criuLogErrors, probeCriu, type CriuProbe } from "./criu.js";
+import {
+  criuUnusableReason,
+  killQuietly,
+  onlyChild,
+  processesNaming,
+  waitForFile,
+  waitForPid,
+} from "./criu-testing.js";
 
 const PYTHON = "/usr/bin/python3";
 /** The spike must finish well inside this (it takes under a second when CRIU works). */
@@ -134,10 +141,8 @@ describe("probeCriu", () => {
 
 /** Why the spike cannot run here, or undefined. */
 function spikeSkipReason(probe: CriuProbe): string | undefined {
-  if (!probe.available)
-    return `CRIU does not work here: ${probe.notes.join("; ")}`;
-  if (!probe.tcpEstablished)
-    return `CRIU ${probe.version ?? "?"} cannot checkpoint an established TCP connection (4.2 can)`;
+  const unusable = criuUnusableReason(probe);
+  if (unusable !== undefined) return unusable;
   if (process.getuid?.() !== 0) return "CRIU needs root";
   if (!existsSync(PYTHON)) return `${PYTHON} is missing`;
   if (!existsSync("/usr/bin/unshare")) return "unshare (util-linux) is missing";
@@ -223,7 +228,7 @@ describe("CRIU spike: dump a namespaced tree with a TCP connection, restore two 
         children,
       );
       const dumpMs = performance.now() - dumpStarted;
-      assert.equal(dump, 0, criuLog(join(images, "dump.log")));
+      assert.equal(dump, 0, criuLogErrors(join(images, "dump.log")));
       await unshareExited; // the dump ends the template tree, and so unshare
 
       // Two clones at once, each with its own work folder (logs, pidfile) and so its own
@@ -254,7 +259,7 @@ describe("CRIU spike: dump a namespaced tree with a TCP connection, restore two 
           children.push(restore);
           const failed = once(restore, "exit").then(([code]) => {
             throw new Error(
-              `criu restore ${String(i)} exited ${String(code)}: ${criuLog(join(work, "restore.log"))}`,
+              `criu restore ${String(i)} exited ${String(code)}: ${criuLogErrors(join(work, "restore.log"))}`,
             );
           });
           failed.catch(() => undefined); // raced below; its later rejection is expected
@@ -307,44 +312,6 @@ describe("CRIU spike: dump a namespaced tree with a TCP connection, restore two 
   );
 });
 
-/** Resolves with a file's contents once it exists (written by rename, so complete). */
-async function waitForFile(path: string, signal: AbortSignal): Promise<string> {
-  for (;;) {
-    try {
-      return readFileSync(path, "utf8");
-    } catch {
-      if (signal.aborted) throw new Error(`${path} did not appear in time`);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-  }
-}
-
-/**
- * The pid in a pidfile, once it holds a whole one: CRIU creates the file before it writes it, and
- * an empty read is `Number("") === 0`, which `process.kill` takes for the whole process group.
- */
-async function waitForPid(path: string, signal: AbortSignal): Promise<number> {
-  for (;;) {
-    const pid = Number((await waitForFile(path, signal)).trim());
-    if (Number.isSafeInteger(pid) && pid > 0) return pid;
-    if (signal.aborted) throw new Error(`${path} holds no pid`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
-/** The single child of `pid` (the unshare'd PID 1). */
-function onlyChild(pid: number): number {
-  const children = readFileSync(
-    `/proc/${String(pid)}/task/${String(pid)}/children`,
-    "utf8",
-  )
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  assert.equal(children.length, 1, `unshare has children ${String(children)}`);
-  return children[0] ?? 0;
-}
-
 async function runCriu(
   criu: string,
   args: readonly string[],
@@ -354,40 +321,4 @@ async function runCriu(
   children.push(child);
   const [code] = (await once(child, "exit")) as [number | null];
   return code;
-}
-
-function criuLog(path: string): string {
-  try {
-    return readFileSync(path, "utf8")
-      .split("\n")
-      .filter((line) => line.includes("Error"))
-      .slice(-5)
-      .join("\n");
-  } catch {
-    return `(no log at ${path})`;
-  }
-}
-
-/** Pids of the processes whose command line contains `text`. */
-function processesNaming(text: string): number[] {
-  return readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        return readFileSync(`/proc/${name}/cmdline`, "utf8").includes(text);
-      } catch {
-        return false; // it ended meanwhile
-      }
-    })
-    .map(Number);
-}
-
-function killQuietly(pid: number): void {
-  // 0 and negative pids are process groups, ours among them.
-  if (!(pid > 0)) return;
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
 }

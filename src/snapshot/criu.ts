@@ -275,3 +275,17 @@ function run(
     );
   });
 }
+
+/** The last error lines of a CRIU log (`-o`), joined with " | ", for an error message. */
+export function criuLogErrors(path: string): string {
+  try {
+    return readFileSync(path, "utf8")
+      .trimEnd()
+      .split("\n")
+      .filter((line) => /Error|error|fail/.test(line))
+      .slice(-4)
+      .join(" | ");
+  } catch {
+    return `no log at ${path}`;
+  }
+}

@@ -54,7 +54,12 @@ import type {
   SandboxBackend,
   SandboxSpec,
 } from "../sandbox/sandbox.js";
-import { locateCriu, probeCriu, type CriuProbe } from "./criu.js";
+import {
+  criuLogErrors,
+  locateCriu,
+  probeCriu,
+  type CriuProbe,
+} from "./criu.js";
 import { ensureKerndatCache } from "./criu-kdat.js";
 import { ThawInitWrapper } from "./thaw-init-wrapper.js";
 
@@ -253,7 +258,7 @@ export class SnapshotBackend {
         launched.stdout.destroy();
         launched.stderr.destroy();
         throw new SandboxStartError(
-          `criu restore failed (${exit.code === null ? String(exit.signal) : `exit code ${String(exit.code)}`}): ${execFailure.trim() || logTail(join(work, "restore.log"))}`,
+          `criu restore failed (${exit.code === null ? String(exit.signal) : `exit code ${String(exit.code)}`}): ${execFailure.trim() || criuLogErrors(join(work, "restore.log"))}`,
         );
       }
       const pid = Number(readFileSync(pidFile, "utf8").trim());
@@ -343,7 +348,7 @@ export class SnapshotBackend {
       );
     } catch (error) {
       throw new SandboxStartError(
-        `criu dump failed: ${logTail(join(dir, "dump.log"))}`,
+        `criu dump failed: ${criuLogErrors(join(dir, "dump.log"))}`,
         { cause: error },
       );
     }
@@ -387,17 +392,4 @@ function innerInit(pid: number): number {
       `the template's thaw-init (pid ${String(pid)}) has no PID 1 child`,
     );
   return init;
-}
-
-/** The last lines of a CRIU log, for an error message. */
-function logTail(path: string): string {
-  try {
-    const lines = readFileSync(path, "utf8").trimEnd().split("\n");
-    return lines
-      .filter((line) => /Error|error|fail/.test(line))
-      .slice(-4)
-      .join(" | ");
-  } catch {
-    return `no log at ${path}`;
-  }
 }

@@ -39,10 +39,18 @@ import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { describe, test } from "node:test";
+import { describe, test, type TestContext } from "node:test";
 import { assertNoLeaks, commandLine } from "../../tests/support/leaks.js";
 import { THAW_PATHS, THAW_ROOT } from "../config/paths.js";
-import { probeCriu, type CriuProbe } from "./criu.js";
+import { criuLogErrors, probeCriu, type CriuProbe } from "./criu.js";
+import {
+  criuUnusableReason,
+  killQuietly,
+  onlyChild,
+  processesNaming,
+  waitForFile,
+  waitForPid,
+} from "./criu-testing.js";
 
 const THAW_INIT = join(THAW_PATHS.native, "thaw-init");
 const PYTHON = "/usr/bin/python3";
@@ -73,12 +81,7 @@ function skipReason(probe: CriuProbe | undefined): string | undefined {
   if (!existsSync(THAW_INIT))
     return `${THAW_INIT} is missing: run scripts/build-native.sh`;
   if (!existsSync(PYTHON)) return `${PYTHON} is missing`;
-  if (probe === undefined) return undefined;
-  if (!probe.available)
-    return `CRIU does not work here: ${probe.notes.join("; ")}`;
-  if (!probe.tcpEstablished)
-    return `CRIU ${probe.version ?? "?"} cannot checkpoint an established TCP connection (4.2 can)`;
-  return undefined;
+  return probe === undefined ? undefined : criuUnusableReason(probe);
 }
 
 const probe = await probeCriu();
@@ -372,6 +375,27 @@ async function startThawInit(
   );
 }
 
+/** A Teardown for test `t`, run after it, then the leak check. */
+function teardownFor(t: TestContext): Teardown {
+  const teardown = new Teardown(mkdtempSync(join(tmpdir(), "thaw-init-")));
+  t.after(async () => {
+    await teardown.run();
+    await assertNoLeaks();
+  });
+  return teardown;
+}
+
+/** thaw-init started for test `t` with its Runtime's first `GET /next` parked on `api`. */
+async function parkedThawInit(t: TestContext) {
+  const teardown = teardownFor(t);
+  const deadline = AbortSignal.timeout(TEST_DEADLINE_MS - 2_000);
+  const upstream = join(teardown.dir, "api.sock");
+  const api = await teardown.server(upstream);
+  const started = await startThawInit(teardown, upstream);
+  await api.parked(deadline);
+  return { teardown, deadline, upstream, api, ...started };
+}
+
 async function exitOf(child: ChildProcess): Promise<number | null> {
   if (!running(child)) return child.exitCode;
   const [code] = (await once(child, "exit")) as [number | null];
@@ -403,11 +427,7 @@ describe("thaw-init", { skip: skipProcesses ?? false }, () => {
     "relays as PID 1, reconnects and replays on SIGUSR2 then SIGUSR1, exits like the Runtime",
     { timeout: TEST_DEADLINE_MS },
     async (t) => {
-      const teardown = new Teardown(mkdtempSync(join(tmpdir(), "thaw-init-")));
-      t.after(async () => {
-        await teardown.run();
-        await assertNoLeaks();
-      });
+      const teardown = teardownFor(t);
       const deadline = AbortSignal.timeout(TEST_DEADLINE_MS - 2_000);
       const upstream = join(teardown.dir, "api.sock");
       const api = await teardown.server(upstream);
@@ -472,16 +492,7 @@ describe("thaw-init", { skip: skipProcesses ?? false }, () => {
     "passes SIGTERM on to the Runtime and exits 128+15 when it dies of it",
     { timeout: TEST_DEADLINE_MS },
     async (t) => {
-      const teardown = new Teardown(mkdtempSync(join(tmpdir(), "thaw-init-")));
-      t.after(async () => {
-        await teardown.run();
-        await assertNoLeaks();
-      });
-      const deadline = AbortSignal.timeout(TEST_DEADLINE_MS - 2_000);
-      const upstream = join(teardown.dir, "api.sock");
-      const api = await teardown.server(upstream);
-      const { child } = await startThawInit(teardown, upstream);
-      await api.parked(deadline);
+      const { child } = await parkedThawInit(t);
       // The outer process passes it to PID 1, which has no handler (it reads a signalfd), and
       // PID 1 passes it to the Runtime: python3's default action is to die of it.
       child.kill("SIGTERM");
@@ -493,16 +504,7 @@ describe("thaw-init", { skip: skipProcesses ?? false }, () => {
     "closes the Runtime's connection when thaw closes its own",
     { timeout: TEST_DEADLINE_MS },
     async (t) => {
-      const teardown = new Teardown(mkdtempSync(join(tmpdir(), "thaw-init-")));
-      t.after(async () => {
-        await teardown.run();
-        await assertNoLeaks();
-      });
-      const deadline = AbortSignal.timeout(TEST_DEADLINE_MS - 2_000);
-      const upstream = join(teardown.dir, "api.sock");
-      const api = await teardown.server(upstream);
-      const { child, stderr } = await startThawInit(teardown, upstream);
-      await api.parked(deadline);
+      const { api, child, stderr } = await parkedThawInit(t);
       api.server.closeAllConnections();
       // runtime.py does not expect it: http.client raises, and python3 exits 1.
       assert.equal(await exitOf(child), 1);
@@ -514,16 +516,8 @@ describe("thaw-init", { skip: skipProcesses ?? false }, () => {
     "exits 125 when the restored upstream cannot be reached",
     { timeout: TEST_DEADLINE_MS },
     async (t) => {
-      const teardown = new Teardown(mkdtempSync(join(tmpdir(), "thaw-init-")));
-      t.after(async () => {
-        await teardown.run();
-        await assertNoLeaks();
-      });
-      const deadline = AbortSignal.timeout(TEST_DEADLINE_MS - 2_000);
-      const upstream = join(teardown.dir, "api.sock");
-      const api = await teardown.server(upstream);
-      const { child, stderr } = await startThawInit(teardown, upstream);
-      await api.parked(deadline);
+      const { teardown, deadline, upstream, child, stderr } =
+        await parkedThawInit(t);
       const init = onlyChild(child.pid ?? 0);
       const netns = statSync(`/proc/${String(init)}/ns/net`).ino;
       process.kill(init, "SIGUSR2");
@@ -544,11 +538,7 @@ describe("thaw-init under CRIU", { skip: skipCriu ?? false }, () => {
     { timeout: 3 * TEST_DEADLINE_MS },
     async (t) => {
       const criu = probe.location?.path ?? "criu";
-      const teardown = new Teardown(mkdtempSync(join(tmpdir(), "thaw-init-")));
-      t.after(async () => {
-        await teardown.run();
-        await assertNoLeaks();
-      });
+      const teardown = teardownFor(t);
       const deadline = AbortSignal.timeout(3 * TEST_DEADLINE_MS - 2_000);
       const dir = teardown.dir;
 
@@ -600,7 +590,7 @@ describe("thaw-init under CRIU", { skip: skipCriu ?? false }, () => {
       );
       const dumped = await exitOf(dump);
       const dumpMs = performance.now() - dumpStarted;
-      assert.equal(dumped, 0, criuLog(join(images, "dump.log")));
+      assert.equal(dumped, 0, criuLogErrors(join(images, "dump.log")));
       // The dump kills the tree: the outer thaw-init exits as its init did (SIGKILL).
       assert.equal(await exitOf(template.child), 137);
       const imageMB =
@@ -647,7 +637,7 @@ describe("thaw-init under CRIU", { skip: skipCriu ?? false }, () => {
         );
         const failed = once(restore, "exit").then(([code]) => {
           throw new Error(
-            `criu restore exited ${String(code)}: ${criuLog(join(work, "restore.log"))}`,
+            `criu restore exited ${String(code)}: ${criuLogErrors(join(work, "restore.log"))}`,
           );
         });
         failed.catch(() => undefined); // raced below; its later rejection is expected
@@ -754,78 +744,4 @@ interface CloneResult {
   readonly stdout: Collected;
   readonly stderr: Collected;
   readonly restore: ChildProcess;
-}
-
-/** Resolves with a file's contents once it exists. */
-async function waitForFile(path: string, signal: AbortSignal): Promise<string> {
-  for (;;) {
-    try {
-      return readFileSync(path, "utf8");
-    } catch {
-      if (signal.aborted) throw new Error(`${path} did not appear in time`);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-  }
-}
-
-/** The pid criu writes to `path` once the clone runs; an empty or partial file is not one yet. */
-async function waitForPid(path: string, signal: AbortSignal): Promise<number> {
-  for (;;) {
-    const text = await waitForFile(path, signal);
-    if (/^\d+\n?$/.test(text)) return Number(text);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
-/** The single child of `pid`: the outer thaw-init's PID 1. */
-function onlyChild(pid: number): number {
-  const children = readFileSync(
-    `/proc/${String(pid)}/task/${String(pid)}/children`,
-    "utf8",
-  )
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  assert.equal(
-    children.length,
-    1,
-    `${String(pid)} has children ${String(children)}`,
-  );
-  return children[0] ?? 0;
-}
-
-function criuLog(path: string): string {
-  try {
-    return readFileSync(path, "utf8")
-      .split("\n")
-      .filter((line) => line.includes("Error"))
-      .slice(-5)
-      .join("\n");
-  } catch {
-    return `(no log at ${path})`;
-  }
-}
-
-/** Pids of the processes whose command line contains `text`. */
-function processesNaming(text: string): number[] {
-  return readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        return readFileSync(`/proc/${name}/cmdline`, "utf8").includes(text);
-      } catch {
-        return false; // it ended meanwhile
-      }
-    })
-    .map(Number);
-}
-
-function killQuietly(pid: number): void {
-  // 0 or less would signal a process group: this one's.
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
 }
